@@ -1,6 +1,43 @@
+using System.Reflection;
+using Edge.Host.Cli;
+using Edge.Host.Hosting;
+
 namespace Edge.Host;
 
 internal static class Program
 {
-    public static int Main(string[] args) => args.Length >= 0 ? 0 : 1;
+    public static async Task<int> Main(string[] args)
+    {
+        var command = CommandLine.Parse(args);
+        if (command.Error is not null)
+        {
+            await Console.Error.WriteLineAsync(command.Error);
+            await Console.Error.WriteLineAsync(CommandLine.Usage);
+            return 2;
+        }
+
+        switch (command.Command)
+        {
+            case "version":
+                Console.WriteLine(typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");
+                return 0;
+            case "help":
+                Console.WriteLine(CommandLine.Usage);
+                return 0;
+        }
+
+        Microsoft.AspNetCore.Builder.WebApplication app;
+        try
+        {
+            app = EdgeApplication.Build(command.ConfigFile, command.Overrides);
+        }
+        catch (EdgeConfigurationException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return 2;
+        }
+
+        await app.RunAsync();
+        return 0;
+    }
 }

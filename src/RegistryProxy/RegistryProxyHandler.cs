@@ -1,12 +1,184 @@
+using System.Diagnostics;
 using Edge.Functions;
+using Edge.RegistryProxy.Auth;
+using Edge.RegistryProxy.Content;
+using Edge.RegistryProxy.Errors;
+using Edge.RegistryProxy.Routing;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace Edge.RegistryProxy;
 
-/// <summary>The registry pull-through proxy handler.</summary>
-public sealed class RegistryProxyHandler : IFetchHandler
+/// <summary>
+/// The Docker Registry v2 pull-through proxy, as an ordinary worker handler: everything it touches comes
+/// from <see cref="IEdgeEnv"/>.
+/// </summary>
+/// <remarks>
+/// 1. Resolve the request to an upstream and repository (<see cref="RegistryRouter"/>); bad input is a
+///    registry error, never a storage path.
+/// 2. Dispatch: <c>/v2/</c>, token endpoint, manifests, blobs, tag lists. Only GET and HEAD (and POST to the
+///    token endpoint): this is a mirror, not a registry to push to.
+/// 3. Log one line per request: upstream, repository, cache outcome, bytes, duration.
+/// </remarks>
+public sealed partial class RegistryProxyHandler : IFetchHandler
 {
+    private readonly RegistryRouter _router;
+    private readonly TokenRelay _tokens;
+    private readonly BaseEndpoint _base;
+    private readonly ManifestService _manifests;
+    private readonly BlobService _blobs;
+    private readonly TagListService _tags;
+    private readonly ILogger _log;
+    private readonly TimeProvider _time;
+
+    /// <summary>Validates the configuration (all problems at once) and wires the proxy to its bindings.</summary>
+    /// <exception cref="FunctionConfigurationException">The configuration is invalid.</exception>
+    public RegistryProxyHandler(IEdgeEnv env)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        var errors = new List<string>();
+        var options = new RegistryProxyOptions();
+        try
+        {
+            env.Vars.Bind(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new FunctionConfigurationException([ex.Message]);
+        }
+
+        var table = UpstreamTable.Build(options, errors);
+        Validate(options, errors);
+        IObjectBucket? bucket = null;
+        IKeyValueStore? store = null;
+        try
+        {
+            bucket = env.Bucket(options.CacheBucket);
+        }
+        catch (KeyNotFoundException ex)
+        {
+            errors.Add(ex.Message);
+        }
+
+        try
+        {
+            store = env.KeyValue(options.MetadataStore);
+        }
+        catch (KeyNotFoundException ex)
+        {
+            errors.Add(ex.Message);
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new FunctionConfigurationException(errors);
+        }
+
+        _time = env.Time;
+        _log = env.LoggerFactory.CreateLogger("Edge.RegistryProxy");
+        var realms = new RealmCache();
+        var anonymous = new AnonymousTokens(env.Time);
+        var fetcher = new TokenFetcher(env.Http, options.UpstreamTimeout);
+        var upstreamClient = new UpstreamClient(env.Http, realms, new ProxyTokenSource(fetcher, env.Time), options, _log);
+        var access = new AccessPolicy(store!, anonymous, options, env.Time);
+        _router = new RegistryRouter(table);
+        _tokens = new TokenRelay(table, realms, upstreamClient, fetcher, anonymous, env.Time);
+        _base = new BaseEndpoint(upstreamClient, env.Time);
+        _manifests = new ManifestService(upstreamClient, bucket!, store!, access, options, env.Time);
+        _blobs = new BlobService(upstreamClient, bucket!, store!, access, new BlobDownloads(), env.ScratchDirectory, _log);
+        _tags = new TagListService(upstreamClient);
+    }
+
     /// <inheritdoc />
-    public ValueTask<IResult> FetchAsync(HttpRequest request, IEdgeEnv env, IFetchContext ctx)
-        => ValueTask.FromResult(Results.NotFound());
+    public async ValueTask<IResult> FetchAsync(HttpRequest request, IEdgeEnv env, IFetchContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(ctx);
+        var started = _time.GetTimestamp();
+        var http = request.HttpContext;
+        http.Response.Headers["Docker-Distribution-API-Version"] = "registry/2.0";
+
+        // 1. Resolve
+        var resolved = _router.Resolve(ctx.Client.Host, request.Path.Value ?? "/", request.Query["ns"].FirstOrDefault());
+        if (resolved.Error is { } error)
+        {
+            await error.WriteAsync(http.Response, ctx.Aborted);
+            if (_log.IsEnabled(LogLevel.Information))
+            {
+                LogRequest(_log, request.Method, request.Path.Value ?? "/", http.Response.StatusCode, "-", "-", "none", 0, _time.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            return Results.Empty;
+        }
+
+        var route = resolved.Route!;
+        var proxy = new ProxyRequest(http, route, ctx);
+        proxy.State.Upstream = route.Upstream.Name;
+        proxy.State.Repository = route.Repository;
+        try
+        {
+            // 2. Dispatch
+            var method = request.Method;
+            var allowed = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || (route.Kind == RouteKind.Token && HttpMethods.IsPost(method));
+            if (!allowed)
+            {
+                await new RegistryError(RegistryErrorCode.Unsupported, $"{method} is not supported: this is a pull-through mirror.").WriteAsync(http.Response, ctx.Aborted);
+            }
+            else
+            {
+                await (route.Kind switch
+                {
+                    RouteKind.Token => _tokens.ServeAsync(http, route.Upstream, ctx.Aborted),
+                    RouteKind.Base => _base.ServeAsync(proxy),
+                    RouteKind.Manifest => _manifests.ServeAsync(proxy),
+                    RouteKind.Blob => _blobs.ServeAsync(proxy),
+                    RouteKind.TagList => _tags.ServeAsync(proxy),
+                    _ => throw new UnreachableException(),
+                });
+            }
+        }
+        finally
+        {
+            // 3. Log
+            if (_log.IsEnabled(LogLevel.Information))
+            {
+                var state = proxy.State;
+                LogRequest(_log, request.Method, request.Path.Value ?? "/", http.Response.StatusCode, state.Upstream ?? "-", state.Repository is { Length: > 0 } r ? r : "-", state.Cache.ToString().ToLowerInvariant(), state.Bytes, _time.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+
+        return Results.Empty;
+    }
+
+    private static void Validate(RegistryProxyOptions options, List<string> errors)
+    {
+        if (options.TagTtl < TimeSpan.Zero)
+        {
+            errors.Add("TagTtl must not be negative.");
+        }
+
+        if (options.AccessTtl < TimeSpan.Zero)
+        {
+            errors.Add("AccessTtl must not be negative.");
+        }
+
+        if (options.PublicTtl <= TimeSpan.Zero)
+        {
+            errors.Add("PublicTtl must be positive.");
+        }
+
+        if (options.UpstreamTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("UpstreamTimeout must be positive.");
+        }
+
+        if (options.MaxManifestBytes is < 1024 or > 64 * 1024 * 1024)
+        {
+            errors.Add("MaxManifestBytes must be between 1 KiB and 64 MiB.");
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{Method} {Path} {Status} upstream={Upstream} repo={Repository} cache={Cache} bytes={Bytes} ms={Duration:0}")]
+    private static partial void LogRequest(ILogger logger, string method, string path, int status, string upstream, string repository, string cache, long bytes, double duration);
 }

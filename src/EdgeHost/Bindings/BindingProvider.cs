@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using Edge.Functions;
+using Edge.Host.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Edge.Host.Bindings;
+
+/// <summary>
+/// Owns the storage behind bindings: one instance per bucket name and one key-value database shared by
+/// every namespace, created on first use and disposed with the host.
+/// </summary>
+internal sealed class BindingProvider(EdgeOptions options, TimeProvider time, ILoggerFactory loggerFactory) : IDisposable
+{
+    /// <summary>The bucket every installation has, even with no configuration: the registry cache.</summary>
+    public const string DefaultBucket = "cache";
+
+    private readonly ConcurrentDictionary<string, IObjectBucket> _buckets = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lazy<SqliteKeyValueDatabase> _database = new(() => new SqliteKeyValueDatabase(
+        options.KeyValue.Path ?? Path.Combine(Path.GetFullPath(options.DataDirectory), "kv.sqlite"), time));
+
+    public static IEnumerable<string> Validate(EdgeOptions options)
+    {
+        foreach (var (name, bucket) in options.Buckets)
+        {
+            if (!string.Equals(bucket.Type, "disk", StringComparison.OrdinalIgnoreCase))
+            {
+                yield return $"Edge:Buckets:{name}:Type '{bucket.Type}' is not supported; supported: disk.";
+            }
+        }
+
+        if (!string.Equals(options.KeyValue.Type, "sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            yield return $"Edge:KeyValue:Type '{options.KeyValue.Type}' is not supported; supported: sqlite.";
+        }
+    }
+
+    public bool TryGetBucket(string name, out IObjectBucket? bucket, out string? error)
+    {
+        error = null;
+        if (!options.Buckets.TryGetValue(name, out var bucketOptions))
+        {
+            if (!string.Equals(name, DefaultBucket, StringComparison.OrdinalIgnoreCase))
+            {
+                bucket = null;
+                error = $"no bucket named '{name}' is configured under Edge:Buckets.";
+                return false;
+            }
+
+            bucketOptions = new BucketOptions();
+        }
+
+        bucket = _buckets.GetOrAdd(name, n => new DiskObjectBucket(
+            new DiskBucketOptions { Root = bucketOptions.Path ?? Path.Combine(Path.GetFullPath(options.DataDirectory), "buckets", n) },
+            time,
+            loggerFactory.CreateLogger<DiskObjectBucket>()));
+        return true;
+    }
+
+    public IKeyValueStore GetKeyValue(string ns) => _database.Value.GetStore(ns);
+
+    public void Dispose()
+    {
+        if (_database.IsValueCreated)
+        {
+            _database.Value.Dispose();
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using Edge.Host.Bindings;
+using Edge.Host.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Edge.Host.Hosting;
+
+/// <summary>
+/// Builds the edge web application: configuration layers, validation, bindings, functions, Kestrel.
+/// </summary>
+/// <remarks>
+/// Configuration, lowest priority first: built-in defaults, the <c>--config</c> file (YAML or JSON),
+/// environment variables (<c>Registry__Domain=…</c>), command-line overrides (<c>--Registry:Domain=…</c>),
+/// then <paramref name="overrides"/> from a test harness. Every problem found is collected and reported in
+/// one <see cref="EdgeConfigurationException"/>.
+/// </remarks>
+internal static class EdgeApplication
+{
+    public static WebApplication Build(
+        string? configFile,
+        string[] overrideArgs,
+        IReadOnlyDictionary<string, string?>? overrides = null,
+        Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var config = builder.Configuration;
+        config.Sources.Clear();
+        config.AddInMemoryCollection(EdgeDefaults.Values);
+        if (configFile is not null)
+        {
+            var full = Path.GetFullPath(configFile);
+            if (!File.Exists(full))
+            {
+                throw new EdgeConfigurationException([$"The configuration file '{configFile}' does not exist."]);
+            }
+
+            var ext = Path.GetExtension(full);
+            if (ext.Equals(".json", StringComparison.OrdinalIgnoreCase))
+            {
+                config.AddJsonFile(full, optional: false, reloadOnChange: false);
+            }
+            else if (ext.Equals(".yaml", StringComparison.OrdinalIgnoreCase) || ext.Equals(".yml", StringComparison.OrdinalIgnoreCase))
+            {
+                config.Add(new YamlConfigurationSource { Path = full, Optional = false, ReloadOnChange = false });
+            }
+            else
+            {
+                throw new EdgeConfigurationException([$"The configuration file '{configFile}' must end in .yaml, .yml or .json."]);
+            }
+        }
+
+        config.AddEnvironmentVariables();
+        config.AddCommandLine(overrideArgs);
+        if (overrides is not null)
+        {
+            config.AddInMemoryCollection(overrides);
+        }
+
+        IConfigurationRoot root;
+        try
+        {
+            root = config.Build();
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidDataException or IOException)
+        {
+            throw new EdgeConfigurationException([$"The configuration file '{configFile}' could not be read: {ex.Message}"]);
+        }
+
+        var errors = new List<string>();
+        var options = new EdgeOptions();
+        try
+        {
+            root.GetSection(EdgeOptions.SectionName).Bind(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add($"Edge: {ex.Message}");
+        }
+
+        var trusted = new List<System.Net.IPNetwork>();
+        foreach (var text in options.TrustedProxies)
+        {
+            if (ClientInfoResolver.TryParseNetwork(text, out var network))
+            {
+                trusted.Add(network);
+            }
+            else
+            {
+                errors.Add($"Edge:TrustedProxies: '{text}' is not an IP address or CIDR range.");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            errors.Add("Edge:DataDirectory must not be empty.");
+        }
+
+        errors.AddRange(BindingProvider.Validate(options));
+        if (errors.Count > 0)
+        {
+            throw new EdgeConfigurationException(errors);
+        }
+
+        Directory.CreateDirectory(options.DataDirectory);
+        builder.WebHost.UseUrls(root["urls"] ?? EdgeDefaults.Urls);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // Layers are large and slow links are common: no body-rate minimum, no request body cap.
+            kestrel.Limits.MinResponseDataRate = null;
+            kestrel.Limits.MinRequestBodyDataRate = null;
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.AddServerHeader = false;
+        });
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddConfiguration(root.GetSection("Logging"));
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(new ClientInfoResolver(trusted));
+        builder.Services.AddSingleton<BackgroundWork>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BackgroundWork>());
+        builder.Services.AddSingleton(sp => new BindingProvider(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(_ => OutboundHttp.Create(options.Http));
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        var loader = new FunctionLoader(
+            app.Configuration,
+            options,
+            app.Services.GetRequiredService<BindingProvider>(),
+            app.Services.GetRequiredService<HttpMessageInvoker>(),
+            app.Services.GetRequiredService<TimeProvider>(),
+            app.Services.GetRequiredService<ILoggerFactory>());
+        var (routes, _, functionErrors) = loader.Load();
+        if (functionErrors.Count > 0)
+        {
+            throw new EdgeConfigurationException(functionErrors);
+        }
+
+        var dispatcher = new EdgeDispatcher(
+            routes,
+            app.Services.GetRequiredService<ClientInfoResolver>(),
+            app.Services.GetRequiredService<BackgroundWork>(),
+            app.Services.GetRequiredService<ILoggerFactory>());
+        app.Run(dispatcher.InvokeAsync);
+        return app;
+    }
+}

@@ -1,0 +1,114 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Edge.Host.Hosting;
+
+/// <summary>
+/// The host's whole request pipeline after Kestrel: health, route, invoke the handler, and contain its
+/// failures so a crashing handler costs one request, never the host.
+/// </summary>
+/// <remarks>
+/// 1. <c>/_edge/health</c> answers directly.
+/// 2. Establish the client (trusted forwarding headers only).
+/// 3. Find the function by host and path; none is a 404.
+/// 4. Link the client's abort with the function's deadline.
+/// 5. Run the handler and execute its result against the live response.
+/// 6. On a handler exception: a 500 if nothing was sent yet, else abort the connection so the client
+///    sees a truncated response instead of a silently short one. On the deadline: a 504.
+/// </remarks>
+internal sealed partial class EdgeDispatcher(
+    RouteTable routes,
+    ClientInfoResolver clients,
+    BackgroundWork background,
+    ILoggerFactory loggerFactory)
+{
+    public const string HealthPath = "/_edge/health";
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger<EdgeDispatcher>();
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var path = request.Path.Value ?? "/";
+
+        // 1. Health
+        if (path == HealthPath)
+        {
+            context.Response.ContentType = "text/plain";
+            await context.Response.WriteAsync("ok\n", context.RequestAborted);
+            return;
+        }
+
+        // 2. Client
+        var client = clients.Resolve(context);
+
+        // 3. Route
+        var function = routes.Match(client.Host, path);
+        if (function is null)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            context.Response.ContentType = "text/plain";
+            await context.Response.WriteAsync($"No function is routed for host '{client.Host}' and path '{path}'.\n", context.RequestAborted);
+            return;
+        }
+
+        // 4. Deadline
+        using var deadline = function.Timeout is { } timeout
+            ? new CancellationTokenSource(timeout, function.Env.Time)
+            : null;
+        using var linked = deadline is null
+            ? null
+            : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
+        var aborted = linked?.Token ?? context.RequestAborted;
+        var logger = loggerFactory.CreateLogger("Edge.Function." + function.Name);
+        var fetchContext = new FetchContext(aborted, logger, client, background);
+
+        // 5. Handler
+        try
+        {
+            var result = await function.Handler.FetchAsync(request, function.Env, fetchContext);
+            await result.ExecuteAsync(context);
+        }
+        catch (OperationCanceledException) when (deadline?.IsCancellationRequested == true && !context.RequestAborted.IsCancellationRequested)
+        {
+            LogDeadline(_logger, function.Name, function.Timeout!.Value);
+            await FailAsync(context, StatusCodes.Status504GatewayTimeout, $"Function '{function.Name}' exceeded its time limit.");
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client left; nothing to answer.
+        }
+        catch (Exception ex)
+        {
+            // 6. Containment
+            LogHandlerFailed(_logger, function.Name, request.Method, path, ex);
+            await FailAsync(context, StatusCodes.Status500InternalServerError, $"Function '{function.Name}' failed while handling the request.");
+        }
+    }
+
+    private static async Task FailAsync(HttpContext context, int status, string message)
+    {
+        if (context.Response.HasStarted)
+        {
+            context.Abort();
+            return;
+        }
+
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain";
+        try
+        {
+            await context.Response.WriteAsync(message + "\n", context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Function {Function} failed on {Method} {Path}")]
+    private static partial void LogHandlerFailed(ILogger logger, string function, string method, string path, Exception exception);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Function {Function} exceeded its time limit of {Timeout}")]
+    private static partial void LogDeadline(ILogger logger, string function, TimeSpan timeout);
+}

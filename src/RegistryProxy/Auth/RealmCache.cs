@@ -1,0 +1,21 @@
+using System.Collections.Concurrent;
+
+namespace Edge.RegistryProxy.Auth;
+
+/// <summary>
+/// The last challenge each upstream sent. The token endpoint relays to the realm an upstream itself named,
+/// never to a URL a client supplies, so it cannot be used to reach arbitrary hosts.
+/// </summary>
+internal sealed class RealmCache
+{
+    private readonly ConcurrentDictionary<string, AuthChallenge> _challenges = new(StringComparer.OrdinalIgnoreCase);
+
+    public void Remember(string upstream, AuthChallenge challenge)
+    {
+        // Keep only what identifies the auth service; scope varies per request.
+        var kept = challenge.Parameters.Where(p => !string.Equals(p.Key, "scope", StringComparison.OrdinalIgnoreCase) && !string.Equals(p.Key, "error", StringComparison.OrdinalIgnoreCase));
+        _challenges[upstream] = new AuthChallenge(challenge.Scheme, kept);
+    }
+
+    public AuthChallenge? Get(string upstream) => _challenges.GetValueOrDefault(upstream);
+}

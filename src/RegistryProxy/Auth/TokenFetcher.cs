@@ -1,0 +1,105 @@
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace Edge.RegistryProxy.Auth;
+
+/// <summary>Asks a token service (a realm an upstream named) for a token.</summary>
+internal sealed class TokenFetcher(HttpMessageInvoker http, TimeSpan timeout)
+{
+    /// <summary>Token bodies are small; anything larger is not a token service talking.</summary>
+    private const int MaxBodyBytes = 1024 * 1024;
+
+    /// <summary>
+    /// GET <paramref name="realm"/>?service=…&amp;scope=… with optional Basic credentials. Returns null when the
+    /// service cannot be reached.
+    /// </summary>
+    public async Task<TokenResponse?> GetAsync(
+        Uri realm,
+        string? service,
+        IEnumerable<string> scopes,
+        (string User, string Password)? basic,
+        IEnumerable<KeyValuePair<string, string>> extraQuery,
+        CancellationToken cancellationToken)
+    {
+        var query = new StringBuilder(realm.Query.TrimStart('?'));
+        void Add(string key, string value)
+        {
+            if (query.Length > 0)
+            {
+                query.Append('&');
+            }
+
+            query.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
+        }
+
+        if (!string.IsNullOrEmpty(service))
+        {
+            Add("service", service);
+        }
+
+        foreach (var scope in scopes)
+        {
+            Add("scope", scope);
+        }
+
+        foreach (var (key, value) in extraQuery)
+        {
+            Add(key, value);
+        }
+
+        var uri = new UriBuilder(realm) { Query = query.ToString() }.Uri;
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        if (basic is { } creds)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(creds.User + ":" + creds.Password)));
+        }
+
+        return await SendAsync(request, cancellationToken);
+    }
+
+    /// <summary>POSTs an OAuth form (refresh_token grants) to the realm.</summary>
+    public async Task<TokenResponse?> PostAsync(Uri realm, IEnumerable<KeyValuePair<string, string>> form, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, realm) { Content = new FormUrlEncodedContent(form) };
+        return await SendAsync(request, cancellationToken);
+    }
+
+    private async Task<TokenResponse?> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+        try
+        {
+            using var response = await http.SendAsync(request, timeoutSource.Token);
+            var body = await ReadBoundedAsync(response.Content, timeoutSource.Token);
+            return TokenResponse.FromBody((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), body);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<byte[]> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                throw new HttpRequestException("The token service's answer is larger than 1 MiB.");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+}

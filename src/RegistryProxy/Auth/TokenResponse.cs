@@ -1,0 +1,70 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Edge.RegistryProxy.Auth;
+
+/// <summary>A token service's answer, read just enough to know the token and its lifetime.</summary>
+internal sealed record TokenResponse(int Status, string? ContentType, byte[] Body, string? Token, TimeSpan Lifetime)
+{
+    /// <summary>The spec's default lifetime when a token service omits expires_in.</summary>
+    public static readonly TimeSpan DefaultLifetime = TimeSpan.FromSeconds(60);
+
+    public bool Succeeded => Status == 200 && Token is not null;
+
+    /// <summary>
+    /// Reads a token body and makes sure it carries both <c>token</c> (docker) and <c>access_token</c>
+    /// (containerd's OAuth path), whichever the service sent.
+    /// </summary>
+    public static TokenResponse FromBody(int status, string? contentType, byte[] body)
+    {
+        if (status != 200)
+        {
+            return new TokenResponse(status, contentType, body, null, TimeSpan.Zero);
+        }
+
+        JsonObject? json;
+        try
+        {
+            json = JsonNode.Parse(body) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            json = null;
+        }
+
+        if (json is null)
+        {
+            return new TokenResponse(502, "application/json", body, null, TimeSpan.Zero);
+        }
+
+        var token = (json["token"] as JsonValue)?.GetValue<string>() ?? (json["access_token"] as JsonValue)?.GetValue<string>();
+        if (string.IsNullOrEmpty(token))
+        {
+            return new TokenResponse(502, "application/json", body, null, TimeSpan.Zero);
+        }
+
+        json["token"] ??= token;
+        json["access_token"] ??= token;
+        var lifetime = DefaultLifetime;
+        if (json["expires_in"] is JsonValue expires && expires.TryGetValue<double>(out var seconds) && seconds > 0)
+        {
+            lifetime = TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.FromDays(1).TotalSeconds));
+        }
+
+        return new TokenResponse(200, "application/json", JsonSerializer.SerializeToUtf8Bytes(json), token, lifetime);
+    }
+
+    /// <summary>A token of our own for when the upstream's token service cannot be reached: it grants nothing but public cache.</summary>
+    public static TokenResponse Offline(TimeProvider time)
+    {
+        var token = ClientCredentials.OfflineTokenPrefix + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var json = new JsonObject
+        {
+            ["token"] = token,
+            ["access_token"] = token,
+            ["expires_in"] = 60,
+            ["issued_at"] = time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        return new TokenResponse(200, "application/json", JsonSerializer.SerializeToUtf8Bytes(json), token, DefaultLifetime);
+    }
+}

@@ -1,0 +1,183 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Edge.RegistryProxy.Auth;
+using Edge.RegistryProxy.Errors;
+using Edge.RegistryProxy.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace Edge.RegistryProxy.Content;
+
+/// <summary>
+/// Sends requests to upstream registries: credentials, challenges, redirects and failures handled once here.
+/// </summary>
+/// <remarks>
+/// 1. Authorization: the client's own header; when it sent none and the upstream has configured credentials,
+///    a token the proxy fetches with them.
+/// 2. Send, with a time limit on the response headers only (bodies may take as long as they take).
+/// 3. A 401 teaches the realm; with proxy credentials in play, fetch a token for the challenged scope and retry once.
+/// 4. A redirect is followed by the proxy (at most 5), with Range and method kept and NO Authorization, since
+///    targets are CDNs and signed URLs that reject it. A target that itself challenges gets an anonymous token
+///    of its own realm, never the client's or the operator's credentials.
+/// 5. Unreachable or silent upstreams become a registry error naming the upstream (502 / 504).
+/// </remarks>
+internal sealed partial class UpstreamClient(
+    HttpMessageInvoker http,
+    RealmCache realms,
+    ProxyTokenSource proxyTokens,
+    RegistryProxyOptions options,
+    ILogger logger)
+{
+    private const int MaxRedirects = 5;
+
+    public async Task<UpstreamResult> SendAsync(UpstreamRequest request, CancellationToken cancellationToken)
+    {
+        var upstream = request.Upstream;
+        var scope = $"repository:{request.Repository}:pull";
+        var useProxyCredentials = request.ClientAuthorization is null && upstream.HasCredentials;
+
+        // 1. Authorization
+        string? authorization = ClientCredentials.IsOfflineToken(request.ClientAuthorization) ? null : request.ClientAuthorization;
+        if (useProxyCredentials && realms.Get(upstream.Name) is { IsBearer: true } known)
+        {
+            authorization = await ProxyBearerAsync(known, scope, upstream, cancellationToken);
+        }
+
+        try
+        {
+            // 2. Send
+            var response = await SendOnceAsync(request, upstream.Resolve(request.PathAndQuery), authorization, cancellationToken);
+
+            // 3. Challenge
+            if (response.StatusCode == HttpStatusCode.Unauthorized && AuthChallenge.Parse(response.Headers.WwwAuthenticate.ToString()) is { } challenge)
+            {
+                realms.Remember(upstream.Name, challenge);
+                if (useProxyCredentials)
+                {
+                    if (challenge.IsBearer)
+                    {
+                        proxyTokens.Forget(challenge, scope);
+                        authorization = await ProxyBearerAsync(challenge, challenge.Scope ?? scope, upstream, cancellationToken);
+                    }
+                    else
+                    {
+                        authorization = BasicHeader(upstream.Username!, upstream.Password!);
+                    }
+
+                    if (authorization is not null)
+                    {
+                        response.Dispose();
+                        response = await SendOnceAsync(request, upstream.Resolve(request.PathAndQuery), authorization, cancellationToken);
+                    }
+                }
+            }
+
+            // 4. Redirects
+            for (var hop = 0; hop < MaxRedirects && IsRedirect(response.StatusCode) && response.Headers.Location is { } location; hop++)
+            {
+                var target = location.IsAbsoluteUri ? location : new Uri(response.RequestMessage!.RequestUri!, location);
+                response.Dispose();
+                if (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps)
+                {
+                    return UpstreamResult.Failed(new RegistryError(RegistryErrorCode.Unavailable, $"{upstream.Describe()} redirected to an unsupported URL scheme.", 502));
+                }
+
+                LogRedirect(logger, upstream.Name, target.Host);
+                response = await SendOnceAsync(request, target, authorization: null, cancellationToken);
+                if (response.StatusCode == HttpStatusCode.Unauthorized && AuthChallenge.Parse(response.Headers.WwwAuthenticate.ToString()) is { IsBearer: true } targetChallenge)
+                {
+                    var token = await proxyTokens.GetAsync(targetChallenge, targetChallenge.Scope, credentials: null, cancellationToken);
+                    if (token is not null)
+                    {
+                        response.Dispose();
+                        response = await SendOnceAsync(request, target, "Bearer " + token, cancellationToken);
+                    }
+                }
+            }
+
+            return UpstreamResult.Of(response);
+        }
+        catch (HttpRequestException ex)
+        {
+            // 5. Failures
+            LogUnreachable(logger, upstream.Name, ex.Message);
+            return UpstreamResult.Failed(new RegistryError(RegistryErrorCode.Unavailable, $"{upstream.Describe()} is unreachable: {ex.Message}", 502));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogTimeout(logger, upstream.Name, options.UpstreamTimeout);
+            return UpstreamResult.Failed(new RegistryError(RegistryErrorCode.Unavailable, $"{upstream.Describe()} did not answer within {options.UpstreamTimeout.TotalSeconds:0} s.", 504));
+        }
+    }
+
+    /// <summary>Asks an upstream's <c>/v2/</c> how it authenticates, remembering its challenge.</summary>
+    public async Task<UpstreamResult> PingAsync(Upstream upstream, string? authorization, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await SendOnceAsync(new UpstreamRequest(upstream, HttpMethod.Get, "/v2/", "", authorization), upstream.Resolve("/v2/"), authorization, cancellationToken);
+            if (response.StatusCode == HttpStatusCode.Unauthorized && AuthChallenge.Parse(response.Headers.WwwAuthenticate.ToString()) is { } challenge)
+            {
+                realms.Remember(upstream.Name, challenge);
+            }
+
+            return UpstreamResult.Of(response);
+        }
+        catch (HttpRequestException ex)
+        {
+            LogUnreachable(logger, upstream.Name, ex.Message);
+            return UpstreamResult.Failed(new RegistryError(RegistryErrorCode.Unavailable, $"{upstream.Describe()} is unreachable: {ex.Message}", 502));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return UpstreamResult.Failed(new RegistryError(RegistryErrorCode.Unavailable, $"{upstream.Describe()} did not answer within {options.UpstreamTimeout.TotalSeconds:0} s.", 504));
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendOnceAsync(UpstreamRequest request, Uri uri, string? authorization, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(request.Method, uri);
+        if (request.Accept is not null)
+        {
+            message.Headers.TryAddWithoutValidation("Accept", request.Accept);
+        }
+
+        if (request.Range is not null)
+        {
+            message.Headers.TryAddWithoutValidation("Range", request.Range);
+        }
+
+        message.Headers.TryAddWithoutValidation("User-Agent", request.UserAgent ?? "edge-registry-proxy");
+        if (authorization is not null)
+        {
+            message.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        // The timer covers the headers only; it is stopped once they arrive so bodies can stream for hours.
+        using var headersTimeout = new CancellationTokenSource(options.UpstreamTimeout);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, headersTimeout.Token);
+        var response = await http.SendAsync(message, linked.Token);
+        headersTimeout.CancelAfter(Timeout.Infinite);
+        return response;
+    }
+
+    private async Task<string?> ProxyBearerAsync(AuthChallenge challenge, string scope, Upstream upstream, CancellationToken cancellationToken)
+    {
+        var token = await proxyTokens.GetAsync(challenge, scope, (upstream.Username!, upstream.Password!), cancellationToken);
+        return token is null ? null : "Bearer " + token;
+    }
+
+    private static string BasicHeader(string user, string password) =>
+        new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(user + ":" + password))).ToString();
+
+    private static bool IsRedirect(HttpStatusCode status) =>
+        status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Upstream {Upstream} unreachable: {Reason}")]
+    private static partial void LogUnreachable(ILogger logger, string upstream, string reason);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Upstream {Upstream} did not answer within {Timeout}")]
+    private static partial void LogTimeout(ILogger logger, string upstream, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "Upstream {Upstream} redirected to host {Host}; following without credentials")]
+    private static partial void LogRedirect(ILogger logger, string upstream, string host);
+}

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Edge.RegistryProxy.Errors;
+
+/// <summary>
+/// A failure as data: the registry error code, the status to answer with and a message for the person at the
+/// client. Written in the distribution spec's JSON format.
+/// </summary>
+internal sealed record RegistryError(RegistryErrorCode Code, string Message, int? Status = null, string? Detail = null)
+{
+    public int StatusCode => Status ?? Code.DefaultStatus();
+
+    /// <summary>Extra headers to send with the error (a challenge, rate-limit headers, Content-Range).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+
+    public async Task WriteAsync(HttpResponse response, CancellationToken cancellationToken)
+    {
+        if (response.HasStarted)
+        {
+            response.HttpContext.Abort();
+            return;
+        }
+
+        response.StatusCode = StatusCode;
+        response.ContentType = "application/json; charset=utf-8";
+        foreach (var (name, value) in Headers)
+        {
+            response.Headers.Append(name, value);
+        }
+
+        var body = new ErrorBody([new ErrorEntry(Code.WireName(), Message, Detail)]);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, RegistryJsonContext.Default.ErrorBody);
+        response.ContentLength = bytes.Length;
+        if (!HttpMethods.IsHead(response.HttpContext.Request.Method))
+        {
+            await response.Body.WriteAsync(bytes, cancellationToken);
+        }
+    }
+}
+
+internal sealed record ErrorBody(IReadOnlyList<ErrorEntry> Errors);
+
+internal sealed record ErrorEntry(string Code, string Message, string? Detail);

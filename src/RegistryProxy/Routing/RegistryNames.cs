@@ -1,0 +1,25 @@
+using System.Text.RegularExpressions;
+
+namespace Edge.RegistryProxy.Routing;
+
+/// <summary>The distribution spec's grammar for repository names and tags.</summary>
+internal static partial class RegistryNames
+{
+    /// <summary>Distribution's limit on a whole repository name.</summary>
+    public const int MaxNameLength = 255;
+
+    public static bool IsValidRepository(string name) =>
+        name.Length is > 0 and <= MaxNameLength && Repository().IsMatch(name);
+
+    public static bool IsValidTag(string tag) => Tag().IsMatch(tag);
+
+    /// <summary>Whether a first path component names a registry rather than a namespace, as docker decides it.</summary>
+    public static bool LooksLikeRegistryHost(string component) =>
+        component.Contains('.', StringComparison.Ordinal) || component.Contains(':', StringComparison.Ordinal) || component == "localhost";
+
+    [GeneratedRegex("^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex Repository();
+
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", RegexOptions.CultureInvariant)]
+    private static partial Regex Tag();
+}
