@@ -16,7 +16,9 @@ internal sealed class BindingProvider(EdgeOptions options, TimeProvider time, IL
 
     private readonly ConcurrentDictionary<string, IObjectBucket> _buckets = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lazy<SqliteKeyValueDatabase> _database = new(() => new SqliteKeyValueDatabase(
-        options.KeyValue.Path ?? Path.Combine(Path.GetFullPath(options.DataDirectory), "kv.sqlite"), time));
+        new SqliteKeyValueOptions { DatabasePath = options.KeyValue.Path ?? Path.Combine(Path.GetFullPath(options.DataDirectory), "kv.sqlite") },
+        time,
+        loggerFactory.CreateLogger<SqliteKeyValueDatabase>()));
 
     public static IEnumerable<string> Validate(EdgeOptions options)
     {
@@ -50,7 +52,7 @@ internal sealed class BindingProvider(EdgeOptions options, TimeProvider time, IL
         }
 
         bucket = _buckets.GetOrAdd(name, n => new DiskObjectBucket(
-            new DiskBucketOptions { Root = bucketOptions.Path ?? Path.Combine(Path.GetFullPath(options.DataDirectory), "buckets", n) },
+            new DiskBucketOptions { RootPath = bucketOptions.Path ?? Path.Combine(Path.GetFullPath(options.DataDirectory), "buckets", n) },
             time,
             loggerFactory.CreateLogger<DiskObjectBucket>()));
         return true;

@@ -11,6 +11,7 @@ namespace Edge.Host.Hosting;
 internal sealed partial class BackgroundWork(ILogger<BackgroundWork> logger) : IHostedService
 {
     private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly ILogger _logger = logger;
 
     public int Count => _running.Count;
 
@@ -25,7 +26,7 @@ internal sealed partial class BackgroundWork(ILogger<BackgroundWork> logger) : I
                 self._running.TryRemove(t, out _);
                 if (t.IsFaulted)
                 {
-                    LogFailed(self.logger, t.Exception!.GetBaseException());
+                    LogFailed(self._logger, t.Exception!.GetBaseException());
                 }
             },
             this,
@@ -50,7 +51,7 @@ internal sealed partial class BackgroundWork(ILogger<BackgroundWork> logger) : I
         }
         catch (OperationCanceledException)
         {
-            LogAbandoned(logger, _running.Count);
+            LogAbandoned(_logger, _running.Count);
         }
         catch (Exception)
         {

@@ -15,7 +15,7 @@ namespace Edge.Host.Hosting;
 /// <remarks>
 /// Configuration, lowest priority first: built-in defaults, the <c>--config</c> file (YAML or JSON),
 /// environment variables (<c>Registry__Domain=…</c>), command-line overrides (<c>--Registry:Domain=…</c>),
-/// then <paramref name="overrides"/> from a test harness. Every problem found is collected and reported in
+/// then overrides from a test harness. Every problem found is collected and reported in
 /// one <see cref="EdgeConfigurationException"/>.
 /// </remarks>
 internal static class EdgeApplication
@@ -30,46 +30,16 @@ internal static class EdgeApplication
         var config = builder.Configuration;
         config.Sources.Clear();
         config.AddInMemoryCollection(EdgeDefaults.Values);
-        if (configFile is not null)
-        {
-            var full = Path.GetFullPath(configFile);
-            if (!File.Exists(full))
-            {
-                throw new EdgeConfigurationException([$"The configuration file '{configFile}' does not exist."]);
-            }
-
-            var ext = Path.GetExtension(full);
-            if (ext.Equals(".json", StringComparison.OrdinalIgnoreCase))
-            {
-                config.AddJsonFile(full, optional: false, reloadOnChange: false);
-            }
-            else if (ext.Equals(".yaml", StringComparison.OrdinalIgnoreCase) || ext.Equals(".yml", StringComparison.OrdinalIgnoreCase))
-            {
-                config.Add(new YamlConfigurationSource { Path = full, Optional = false, ReloadOnChange = false });
-            }
-            else
-            {
-                throw new EdgeConfigurationException([$"The configuration file '{configFile}' must end in .yaml, .yml or .json."]);
-            }
-        }
-
-        config.AddEnvironmentVariables();
-        config.AddCommandLine(overrideArgs);
-        if (overrides is not null)
-        {
-            config.AddInMemoryCollection(overrides);
-        }
-
-        IConfigurationRoot root;
         try
         {
-            root = config.Build();
+            AddSources(config, configFile, overrideArgs, overrides);
         }
-        catch (Exception ex) when (ex is FormatException or InvalidDataException or IOException)
+        catch (Exception ex) when (ex is FormatException or InvalidDataException or IOException or System.Text.Json.JsonException)
         {
             throw new EdgeConfigurationException([$"The configuration file '{configFile}' could not be read: {ex.Message}"]);
         }
 
+        var root = config;
         var errors = new List<string>();
         var options = new EdgeOptions();
         try
@@ -157,5 +127,38 @@ internal static class EdgeApplication
             app.Services.GetRequiredService<ILoggerFactory>());
         app.Run(dispatcher.InvokeAsync);
         return app;
+    }
+
+    private static void AddSources(IConfigurationBuilder config, string? configFile, string[] overrideArgs, IReadOnlyDictionary<string, string?>? overrides)
+    {
+        if (configFile is not null)
+        {
+            var full = Path.GetFullPath(configFile);
+            if (!File.Exists(full))
+            {
+                throw new EdgeConfigurationException([$"The configuration file '{configFile}' does not exist."]);
+            }
+
+            var ext = Path.GetExtension(full);
+            if (ext.Equals(".json", StringComparison.OrdinalIgnoreCase))
+            {
+                config.AddJsonFile(full, optional: false, reloadOnChange: false);
+            }
+            else if (ext.Equals(".yaml", StringComparison.OrdinalIgnoreCase) || ext.Equals(".yml", StringComparison.OrdinalIgnoreCase))
+            {
+                config.Add(new YamlConfigurationSource { Path = full, Optional = false, ReloadOnChange = false });
+            }
+            else
+            {
+                throw new EdgeConfigurationException([$"The configuration file '{configFile}' must end in .yaml, .yml or .json."]);
+            }
+        }
+
+        config.AddEnvironmentVariables();
+        config.AddCommandLine(overrideArgs);
+        if (overrides is not null)
+        {
+            config.AddInMemoryCollection(overrides);
+        }
     }
 }

@@ -61,7 +61,7 @@ internal sealed partial class EdgeDispatcher(
             : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
         var aborted = linked?.Token ?? context.RequestAborted;
         var logger = loggerFactory.CreateLogger("Edge.Function." + function.Name);
-        var fetchContext = new FetchContext(aborted, logger, client, background);
+        var fetchContext = new FetchContext(logger, client, background, aborted);
 
         // 5. Handler
         try

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Edge.Host.Hosting;
 
 /// <summary>The per-request context the host hands to a handler.</summary>
-internal sealed class FetchContext(CancellationToken aborted, ILogger logger, ClientInfo client, BackgroundWork background) : IFetchContext
+internal sealed class FetchContext(ILogger logger, ClientInfo client, BackgroundWork background, CancellationToken aborted) : IFetchContext
 {
     public CancellationToken Aborted => aborted;
 
