@@ -174,6 +174,7 @@ public sealed class ManagedProcess : IDisposable
         {
             if (_process.HasExited)
             {
+                await DrainOutputAsync();
                 throw new InvalidOperationException(
                     $"{Name} (pid {Id}) exited with code {_process.ExitCode} while waiting for {description}.{Environment.NewLine}{OutputForMessage()}");
             }
@@ -198,6 +199,7 @@ public sealed class ManagedProcess : IDisposable
             }
         }
 
+        await DrainOutputAsync();
         throw new TimeoutException(
             $"Timed out after {timeout.TotalSeconds}s waiting for {description} from {Name} (pid {Id}).{Environment.NewLine}{OutputForMessage()}");
     }
@@ -220,6 +222,8 @@ public sealed class ManagedProcess : IDisposable
         {
             Kill();
         }
+
+        await DrainOutputAsync();
     }
 
     /// <summary>SIGKILLs the process and all its descendants immediately and waits (bounded) for it to be gone.</summary>
@@ -263,6 +267,25 @@ public sealed class ManagedProcess : IDisposable
 
         Kill();
         _process.Dispose();
+    }
+
+    /// <summary>Once exited, waits (bounded) until the output pipes reach end of file so <see cref="Output"/> is complete.</summary>
+    private async Task DrainOutputAsync()
+    {
+        if (!_process.HasExited)
+        {
+            return;
+        }
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // A grandchild may hold the pipe open; the output so far is what we have.
+        }
     }
 
     private static void SendSigterm(int pid)
