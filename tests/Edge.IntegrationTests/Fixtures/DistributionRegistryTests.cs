@@ -17,6 +17,27 @@ public sealed class DistributionRegistryTests
         Assert.Equal(image.ManifestDigest, copy.ManifestDigest);
         Assert.Equal(MediaTypes.DockerManifest, image.ManifestMediaType);
         Assert.Equal(2, image.Layers.Count);
+        foreach (var layer in image.Layers)
+        {
+            var blob = Path.Combine(copy.Directory, layer.Digest["sha256:".Length..]);
+            Assert.Equal(layer.Size, new FileInfo(blob).Length);
+            Assert.Equal(layer.Digest, await LayerArchive.DigestOfFileAsync(blob));
+        }
+    }
+
+    [Fact]
+    public async Task StartNewAsync_ProxyRemoteUrl_ServesUpstreamImage()
+    {
+        await using var upstream = await DistributionRegistry.StartNewAsync();
+        var image = await TestImage.Create("library/proxied", "1").WithLayer(8 * 1024 * 1024, 5).PushAsync(upstream);
+        await using var proxy = await DistributionRegistry.StartNewAsync(new DistributionRegistryOptions { ProxyRemoteUrl = upstream.Url });
+        using var skopeo = new Skopeo();
+
+        var copy = await skopeo.CopyToDirAsync("docker://" + image.Reference(proxy.Host));
+
+        Assert.True(copy.Succeeded, copy.Command.Describe() + proxy.Output);
+        Assert.Equal(image.ManifestDigest, copy.ManifestDigest);
+        Assert.Contains("/v2/library/proxied/manifests/1", upstream.Output, StringComparison.Ordinal);
     }
 
     [Fact]

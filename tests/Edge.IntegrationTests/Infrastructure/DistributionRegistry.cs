@@ -48,16 +48,24 @@ public sealed class DistributionRegistry : IAsyncDisposable, IDisposable
     public static async Task<DistributionRegistry> StartNewAsync(DistributionRegistryOptions? options = null)
     {
         Prerequisites.Require("docker-registry");
-        var registry = new DistributionRegistry(options ?? new DistributionRegistryOptions(), FreePort.Next());
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await registry.StartAsync();
-            return registry;
-        }
-        catch
-        {
-            await registry.DisposeAsync();
-            throw;
+            var registry = new DistributionRegistry(options ?? new DistributionRegistryOptions(), FreePort.Next());
+            try
+            {
+                await registry.StartAsync();
+                return registry;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && registry.Output.Contains("address already in use", StringComparison.Ordinal))
+            {
+                // Another process grabbed the port between FreePort.Next() and the bind: try a new port.
+                await registry.DisposeAsync();
+            }
+            catch
+            {
+                await registry.DisposeAsync();
+                throw;
+            }
         }
     }
 
