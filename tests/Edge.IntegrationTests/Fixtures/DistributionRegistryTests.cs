@@ -92,4 +92,31 @@ public sealed class DistributionRegistryTests
         Assert.True(raw.Succeeded, raw.Describe());
         Assert.Equal(image.ManifestJson, raw.StandardOutput.TrimEnd('\n'));
     }
+
+    [Fact]
+    public async Task Kill_DuringBlobDownload_TruncatesTransfer()
+    {
+        await using var registry = await DistributionRegistry.StartNewAsync();
+        var image = await TestImage.Create("library/big", "1").WithLayer(32 * 1024 * 1024, 9).PushAsync(registry);
+        var layer = image.Layers[0];
+        using var http = new HttpClient();
+        using var response = await http.GetAsync(
+            new Uri($"{registry.Url}/v2/{image.Repository}/blobs/{layer.Digest}"), HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[64 * 1024];
+        var received = (long)await body.ReadAsync(buffer);
+
+        registry.Kill();
+        var drain = async () =>
+        {
+            for (var read = 1; read > 0; received += read)
+            {
+                read = await body.ReadAsync(buffer);
+            }
+        };
+
+        await Assert.ThrowsAnyAsync<IOException>(drain);
+        Assert.True(received < layer.Size);
+        Assert.False(registry.IsRunning);
+    }
 }
