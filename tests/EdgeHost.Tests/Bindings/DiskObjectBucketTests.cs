@@ -226,6 +226,35 @@ public sealed class DiskObjectBucketTests : IDisposable
     }
 
     [Fact]
+    public async Task ListAsync_StrayFilesAndFolders_AreIgnored()
+    {
+        var bucket = NewBucket();
+        await bucket.PutAsync("real/one", new MemoryStream([1]));
+        var objects = temp.Combine("bucket", "objects");
+        await File.WriteAllBytesAsync(Path.Join(objects, "notes.txt"), [1]);
+        await File.WriteAllBytesAsync(Path.Join(objects, "bad name" + DiskObjectBucket.DataSuffix), [1]);
+        Directory.CreateDirectory(Path.Join(objects, "bad folder"));
+        await File.WriteAllBytesAsync(Path.Join(objects, "bad folder", "x" + DiskObjectBucket.DataSuffix), [1]);
+
+        Assert.Equal(["real/one"], await KeysAsync(bucket, string.Empty));
+    }
+
+    [Fact]
+    public async Task PutAsync_WhileReadingOldVersion_ReaderKeepsOldBytes()
+    {
+        var bucket = NewBucket();
+        var old = StreamHelpers.Pattern(100_000, 1);
+        await bucket.PutAsync("k", new MemoryStream(old));
+        await using var body = await bucket.GetAsync("k");
+        Assert.NotNull(body);
+
+        await bucket.PutAsync("k", new MemoryStream(StreamHelpers.Pattern(5, 2)));
+
+        Assert.Equal(old, await StreamHelpers.ReadAllAsync(body.Content));
+        Assert.Equal(5, (await bucket.HeadAsync("k"))!.Size);
+    }
+
+    [Fact]
     public void Constructor_LeftoversInTmp_RemovesThem()
     {
         var tmp = temp.Combine("bucket", "tmp");
