@@ -26,6 +26,10 @@ namespace Edge.Host.Bindings;
 /// and commit time do not match the data file, and it is ignored. One host process owns a root directory.
 /// Empty directories left by deletes are kept: removing them would race with commits creating files there.
 /// </para>
+/// <para>
+/// Listing walks the tree depth-first and holds the sorted names of one directory per level (at most 512
+/// levels, as keys are at most 1024 characters), never the whole key set.
+/// </para>
 /// </remarks>
 internal sealed class DiskObjectBucket : IObjectBucket
 {
