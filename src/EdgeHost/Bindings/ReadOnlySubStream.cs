@@ -1,0 +1,112 @@
+namespace Edge.Host.Bindings;
+
+/// <summary>
+/// A forward-only, read-only view of the next <c>length</c> bytes of another stream, so a ranged read
+/// hands out exactly the requested bytes without copying them. Disposing it disposes the inner stream.
+/// </summary>
+internal sealed class ReadOnlySubStream : Stream
+{
+    private readonly Stream inner;
+    private long remaining;
+    private bool disposed;
+
+    public ReadOnlySubStream(Stream inner, long length)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (!inner.CanRead)
+        {
+            throw new ArgumentException("The inner stream must be readable.", nameof(inner));
+        }
+
+        this.inner = inner;
+        remaining = length;
+    }
+
+    public override bool CanRead => !disposed;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException("The stream is forward-only; its length is the range length.");
+
+    public override long Position
+    {
+        get => throw new NotSupportedException("The stream is forward-only.");
+        set => throw new NotSupportedException("The stream is forward-only.");
+    }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return Read(buffer.AsSpan(offset, count));
+    }
+
+    public override int Read(Span<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (remaining == 0 || buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        var read = inner.Read(buffer[..Limit(buffer.Length)]);
+        remaining -= read;
+        return read;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (remaining == 0 || buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        var read = await inner.ReadAsync(buffer[..Limit(buffer.Length)], cancellationToken);
+        remaining -= read;
+        return read;
+    }
+
+    public override void Flush()
+    {
+        // Nothing is ever written; Flush exists only because Stream requires it.
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("The stream is forward-only.");
+
+    public override void SetLength(long value) => throw new NotSupportedException("The stream is read-only.");
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("The stream is read-only.");
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (!disposed)
+        {
+            disposed = true;
+            await inner.DisposeAsync();
+        }
+
+        await base.DisposeAsync();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !disposed)
+        {
+            disposed = true;
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private int Limit(int requested) => (int)Math.Min(requested, remaining);
+}
