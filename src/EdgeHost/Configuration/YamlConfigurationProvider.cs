@@ -23,6 +23,11 @@ internal sealed class YamlConfigurationProvider(YamlConfigurationSource source) 
         {
             throw new FormatException($"Invalid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.InnerException?.Message ?? ex.Message}", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet reports some unterminated structures this way, without a position.
+            throw new FormatException($"Invalid YAML: the document ends inside an unterminated structure ({ex.Message}).", ex);
+        }
 
         if (yaml.Documents.Count > 0)
         {

@@ -7,6 +7,7 @@ internal sealed class YamlConfigurationSource : FileConfigurationSource
 {
     public override IConfigurationProvider Build(IConfigurationBuilder builder)
     {
+        ResolveFileProvider();
         EnsureDefaults(builder);
         return new YamlConfigurationProvider(this);
     }

@@ -6,18 +6,34 @@ namespace Edge.Host.Hosting;
 /// <summary>Handlers shipped inside the host, addressed as <c>builtin:NAME</c>.</summary>
 internal static class BuiltinHandlers
 {
-    private static readonly Dictionary<string, Func<IEdgeEnv, IFetchHandler>> Factories = new(StringComparer.OrdinalIgnoreCase)
+    /// <summary>The handlers every host has.</summary>
+    public static IReadOnlyDictionary<string, Func<IEdgeEnv, IFetchHandler>> Defaults { get; } = new Dictionary<string, Func<IEdgeEnv, IFetchHandler>>(StringComparer.OrdinalIgnoreCase)
     {
         ["registry-proxy"] = env => new RegistryProxyHandler(env),
     };
 
-    public static IEnumerable<string> Names => Factories.Keys;
+    /// <summary>The defaults plus <paramref name="extra"/> (a harness's own handlers), extra winning on a name clash.</summary>
+    public static IReadOnlyDictionary<string, Func<IEdgeEnv, IFetchHandler>> With(IReadOnlyDictionary<string, Func<IEdgeEnv, IFetchHandler>>? extra)
+    {
+        if (extra is null || extra.Count == 0)
+        {
+            return Defaults;
+        }
 
-    public static bool TryGet(string handler, out Func<IEdgeEnv, IFetchHandler>? factory)
+        var all = new Dictionary<string, Func<IEdgeEnv, IFetchHandler>>(Defaults, StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, factory) in extra)
+        {
+            all[name] = factory;
+        }
+
+        return all;
+    }
+
+    public static bool TryGet(IReadOnlyDictionary<string, Func<IEdgeEnv, IFetchHandler>> handlers, string handler, out Func<IEdgeEnv, IFetchHandler>? factory)
     {
         factory = null;
         const string Prefix = "builtin:";
         return handler.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
-            && Factories.TryGetValue(handler[Prefix.Length..], out factory);
+            && handlers.TryGetValue(handler[Prefix.Length..], out factory);
     }
 }

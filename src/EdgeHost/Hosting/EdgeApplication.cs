@@ -1,3 +1,4 @@
+using Edge.Functions;
 using Edge.Host.Bindings;
 using Edge.Host.Configuration;
 using Microsoft.AspNetCore.Builder;
@@ -24,7 +25,7 @@ internal static class EdgeApplication
         string? configFile,
         string[] overrideArgs,
         IReadOnlyDictionary<string, string?>? overrides = null,
-        Action<WebApplicationBuilder>? configure = null)
+        IReadOnlyDictionary<string, Func<IEdgeEnv, IFetchHandler>>? extraHandlers = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         var config = builder.Configuration;
@@ -34,9 +35,16 @@ internal static class EdgeApplication
         {
             AddSources(config, configFile, overrideArgs, overrides);
         }
-        catch (Exception ex) when (ex is FormatException or InvalidDataException or IOException or System.Text.Json.JsonException)
+        catch (Exception ex) when (ex is FormatException or InvalidDataException or IOException or System.Text.Json.JsonException or InvalidOperationException)
         {
-            throw new EdgeConfigurationException([$"The configuration file '{configFile}' could not be read: {ex.Message}"]);
+            // File providers wrap the parser's exception: the parser's own message says what is wrong and where.
+            var reason = ex;
+            while (reason is not FormatException and not System.Text.Json.JsonException && reason.InnerException is not null)
+            {
+                reason = reason.InnerException;
+            }
+
+            throw new EdgeConfigurationException([$"The configuration file '{configFile}' could not be read: {reason.Message}"]);
         }
 
         var root = config;
@@ -104,7 +112,6 @@ internal static class EdgeApplication
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BackgroundWork>());
         builder.Services.AddSingleton(sp => new BindingProvider(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(_ => OutboundHttp.Create(options.Http));
-        configure?.Invoke(builder);
 
         var app = builder.Build();
         var loader = new FunctionLoader(
@@ -113,8 +120,9 @@ internal static class EdgeApplication
             app.Services.GetRequiredService<BindingProvider>(),
             app.Services.GetRequiredService<HttpMessageInvoker>(),
             app.Services.GetRequiredService<TimeProvider>(),
-            app.Services.GetRequiredService<ILoggerFactory>());
-        var (routes, _, functionErrors) = loader.Load();
+            app.Services.GetRequiredService<ILoggerFactory>(),
+            BuiltinHandlers.With(extraHandlers));
+        var (routes, functions, functionErrors) = loader.Load();
         if (functionErrors.Count > 0)
         {
             throw new EdgeConfigurationException(functionErrors);
@@ -126,6 +134,7 @@ internal static class EdgeApplication
             app.Services.GetRequiredService<BackgroundWork>(),
             app.Services.GetRequiredService<ILoggerFactory>());
         app.Run(dispatcher.InvokeAsync);
+        StartupLog.Register(app, functions, options.DataDirectory);
         return app;
     }
 

@@ -16,7 +16,8 @@ internal sealed class FunctionLoader(
     BindingProvider bindings,
     HttpMessageInvoker http,
     TimeProvider time,
-    ILoggerFactory loggerFactory)
+    ILoggerFactory loggerFactory,
+    IReadOnlyDictionary<string, Func<IEdgeEnv, IFetchHandler>> handlers)
 {
     public (RouteTable Routes, IReadOnlyList<FunctionInstance> Functions, IReadOnlyList<string> Errors) Load()
     {
@@ -78,9 +79,9 @@ internal sealed class FunctionLoader(
             return null;
         }
 
-        if (!BuiltinHandlers.TryGet(function.Handler, out var factory))
+        if (!BuiltinHandlers.TryGet(handlers, function.Handler, out var factory))
         {
-            errors.Add($"Functions:{name}:Handler '{function.Handler}' is unknown; built-in handlers are: {string.Join(", ", BuiltinHandlers.Names.Select(n => "builtin:" + n))}.");
+            errors.Add($"Functions:{name}:Handler '{function.Handler}' is unknown; built-in handlers are: {string.Join(", ", handlers.Keys.Order(StringComparer.Ordinal).Select(n => "builtin:" + n))}.");
             return null;
         }
 

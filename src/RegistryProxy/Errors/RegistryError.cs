@@ -30,13 +30,26 @@ internal sealed record RegistryError(RegistryErrorCode Code, string Message, int
         }
 
         var body = new ErrorBody([new ErrorEntry(Code.WireName(), Message, Detail)]);
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, RegistryJsonContext.Default.ErrorBody);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, ReadableJson.ErrorBody);
         response.ContentLength = bytes.Length;
         if (!HttpMethods.IsHead(response.HttpContext.Request.Method))
         {
             await response.Body.WriteAsync(bytes, cancellationToken);
         }
     }
+}
+
+/// <summary>
+/// Error bodies are read by people in terminals: quotes and angle brackets stay as they are instead of
+/// \u0027-escapes. They are served as application/json, never embedded in HTML.
+/// </summary>
+internal static class ReadableJson
+{
+    public static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<ErrorBody> ErrorBody =
+        new RegistryJsonContext(new JsonSerializerOptions(RegistryJsonContext.Default.Options)
+        {
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }).ErrorBody;
 }
 
 internal sealed record ErrorBody(IReadOnlyList<ErrorEntry> Errors);
