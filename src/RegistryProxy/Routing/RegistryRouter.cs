@@ -26,7 +26,7 @@ internal sealed class RegistryRouter(UpstreamTable table)
 
         if (path is not "/v2" && !path.StartsWith("/v2/", StringComparison.Ordinal))
         {
-            return Fail(RegistryErrorCode.NotFound, $"'{path}' is not a registry API path; this is a registry mirror, use /v2/. {table.DescribeAddressing()}");
+            return Fail(RegistryErrorCode.NotFound, $"'{Printable(path)}' is not a registry API path; this is a registry mirror, use /v2/. {table.DescribeAddressing()}");
         }
 
         // 1-3: which upstream, before looking at the repository.
@@ -36,7 +36,7 @@ internal sealed class RegistryRouter(UpstreamTable table)
         {
             if (!table.TryGetByRegistryHost(ns, out selected!))
             {
-                return Fail(RegistryErrorCode.NameUnknown, $"Registry '{ns}' (from ?ns=) is not configured on this mirror. {table.DescribeAddressing()}");
+                return Fail(RegistryErrorCode.NameUnknown, $"Registry '{Printable(ns)}' (from ?ns=) is not configured on this mirror. {table.DescribeAddressing()}");
             }
 
             explicitSelection = true;
@@ -46,7 +46,7 @@ internal sealed class RegistryRouter(UpstreamTable table)
             var match = table.MatchHost(StripPort(host));
             if (match.UnknownLabel is not null)
             {
-                return Fail(RegistryErrorCode.NameUnknown, $"No upstream is named '{match.UnknownLabel}' (from host '{host}'). {table.DescribeAddressing()}");
+                return Fail(RegistryErrorCode.NameUnknown, $"No upstream is named '{Printable(match.UnknownLabel)}' (from host '{Printable(host)}'). {table.DescribeAddressing()}");
             }
 
             if (match.Upstream is not null)
@@ -69,7 +69,7 @@ internal sealed class RegistryRouter(UpstreamTable table)
 
         if (!TrySplit(rest, out var clientName, out var kind, out var reference))
         {
-            return Fail(RegistryErrorCode.NotFound, $"'{path}' is not a registry API path this mirror serves (manifests, blobs and tag lists are).");
+            return Fail(RegistryErrorCode.NotFound, $"'{Printable(path)}' is not a registry API path this mirror serves (manifests, blobs and tag lists are).");
         }
 
         if (kind == RouteKind.Blob && (reference == "uploads" || reference!.StartsWith("uploads/", StringComparison.Ordinal)))
@@ -93,7 +93,7 @@ internal sealed class RegistryRouter(UpstreamTable table)
                 }
                 else if (!explicitSelection)
                 {
-                    return Fail(RegistryErrorCode.NameUnknown, $"Registry '{first}' is not configured on this mirror. {table.DescribeAddressing()}");
+                    return Fail(RegistryErrorCode.NameUnknown, $"Registry '{Printable(first)}' is not configured on this mirror. {table.DescribeAddressing()}");
                 }
             }
         }
