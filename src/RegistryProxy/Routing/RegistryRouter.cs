@@ -153,9 +153,12 @@ internal sealed class RegistryRouter(UpstreamTable table)
         }
 
         // The reference never contains '/', so the last marker is the right one even when a repository
-        // component is itself called "manifests" or "blobs". Upload paths are the exception, kept whole.
-        var uploads = rest.IndexOf("/blobs/uploads", StringComparison.Ordinal);
-        if (uploads > 0)
+        // component is itself called "manifests" or "blobs". Upload paths are the exception, kept whole:
+        // NAME/blobs/uploads, NAME/blobs/uploads/ or NAME/blobs/uploads/UUID, nothing deeper.
+        const string UploadsMarker = "/blobs/uploads";
+        var uploads = rest.LastIndexOf(UploadsMarker, StringComparison.Ordinal);
+        var afterUploads = uploads > 0 ? rest[(uploads + UploadsMarker.Length)..] : null;
+        if (afterUploads is not null && (afterUploads.Length == 0 || (afterUploads[0] == '/' && afterUploads.IndexOf('/', 1) < 0)))
         {
             name = rest[..uploads];
             kind = RouteKind.Blob;
