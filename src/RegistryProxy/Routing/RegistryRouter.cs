@@ -93,6 +93,12 @@ internal sealed class RegistryRouter(UpstreamTable table)
                 }
                 else if (!explicitSelection)
                 {
+                    if (!RegistryNames.IsValidRegistryHost(first))
+                    {
+                        // "..", "a..b", "c:\x": not a registry anyone could have meant, just an invalid name.
+                        return Fail(RegistryErrorCode.NameInvalid, $"Invalid repository name '{Printable(clientName)}': '{Printable(first)}' is neither a registry host nor a name component.");
+                    }
+
                     return Fail(RegistryErrorCode.NameUnknown, $"Registry '{Printable(first)}' is not configured on this mirror. {table.DescribeAddressing()}");
                 }
             }

@@ -75,4 +75,25 @@ public class RegistryNamesTests
     {
         Assert.Equal(expected, RegistryNames.LooksLikeRegistryHost(component));
     }
+
+    [Theory]
+    [InlineData("ghcr.io", true)]
+    [InlineData("localhost", true)]
+    [InlineData("registry.lan:5000", true)]
+    [InlineData("Registry.Example.ORG", true)]
+    [InlineData("[::1]:5000", true)]
+    [InlineData("a-b.c-d.io", true)]
+    [InlineData("..", false)]
+    [InlineData(".hidden", false)]
+    [InlineData("a..b", false)]
+    [InlineData("-a.io", false)]
+    [InlineData("a-.io", false)]
+    [InlineData("host:port", false)]
+    [InlineData("c:\\windows", false)]
+    [InlineData("ghcr.io\n", false)]
+    [InlineData("", false)]
+    public void IsValidRegistryHost_DockerDomainGrammar_Expected(string component, bool expected)
+    {
+        Assert.Equal(expected, RegistryNames.IsValidRegistryHost(component));
+    }
 }
