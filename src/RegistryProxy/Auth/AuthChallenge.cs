@@ -12,7 +12,12 @@ internal sealed class AuthChallenge
     public AuthChallenge(string scheme, IEnumerable<KeyValuePair<string, string>> parameters)
     {
         Scheme = scheme;
-        Parameters = new Dictionary<string, string>(parameters, StringComparer.OrdinalIgnoreCase);
+        Parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in parameters)
+        {
+            // A repeated parameter is invalid (RFC 9110 11.2); keep the first rather than throw on upstream input.
+            Parameters.TryAdd(key, value);
+        }
     }
 
     public string Scheme { get; }
@@ -45,6 +50,12 @@ internal sealed class AuthChallenge
 
         if (i == start)
         {
+            return null;
+        }
+
+        if (i < header.Length && header[i] != ',' && !char.IsWhiteSpace(header[i]))
+        {
+            // Not a scheme: e.g. realm="…" with the scheme missing.
             return null;
         }
 

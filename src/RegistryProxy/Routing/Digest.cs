@@ -39,6 +39,6 @@ internal sealed partial record Digest(string Algorithm, string Hex)
         : Sha256Of(content);
 
     // Exactly the algorithms we verify, with their exact lengths: the hex part becomes a storage key.
-    [GeneratedRegex("^(?:(sha256):([a-f0-9]{64})|(sha512):([a-f0-9]{128}))$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^(?:(sha256):([a-f0-9]{64})|(sha512):([a-f0-9]{128}))\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

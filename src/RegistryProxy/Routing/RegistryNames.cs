@@ -17,9 +17,15 @@ internal static partial class RegistryNames
     public static bool LooksLikeRegistryHost(string component) =>
         component.Contains('.', StringComparison.Ordinal) || component.Contains(':', StringComparison.Ordinal) || component == "localhost";
 
-    [GeneratedRegex("^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$", RegexOptions.CultureInvariant)]
+    /// <summary>Whether a component is a host name (or [IPv6]) with an optional port, as docker's reference grammar has it.</summary>
+    public static bool IsValidRegistryHost(string component) => RegistryHost().IsMatch(component);
+
+    [GeneratedRegex("^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[A-Fa-f0-9:]+\\])(?::[0-9]+)?\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex RegistryHost();
+
+    [GeneratedRegex("^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Repository();
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Tag();
 }

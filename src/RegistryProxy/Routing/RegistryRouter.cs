@@ -26,7 +26,7 @@ internal sealed class RegistryRouter(UpstreamTable table)
 
         if (path is not "/v2" && !path.StartsWith("/v2/", StringComparison.Ordinal))
         {
-            return Fail(RegistryErrorCode.NotFound, $"'{path}' is not a registry API path; this is a registry mirror, use /v2/. {table.DescribeAddressing()}");
+            return Fail(RegistryErrorCode.NotFound, $"'{Printable(path)}' is not a registry API path; this is a registry mirror, use /v2/. {table.DescribeAddressing()}");
         }
 
         // 1-3: which upstream, before looking at the repository.
@@ -36,7 +36,7 @@ internal sealed class RegistryRouter(UpstreamTable table)
         {
             if (!table.TryGetByRegistryHost(ns, out selected!))
             {
-                return Fail(RegistryErrorCode.NameUnknown, $"Registry '{ns}' (from ?ns=) is not configured on this mirror. {table.DescribeAddressing()}");
+                return Fail(RegistryErrorCode.NameUnknown, $"Registry '{Printable(ns)}' (from ?ns=) is not configured on this mirror. {table.DescribeAddressing()}");
             }
 
             explicitSelection = true;
@@ -46,7 +46,7 @@ internal sealed class RegistryRouter(UpstreamTable table)
             var match = table.MatchHost(StripPort(host));
             if (match.UnknownLabel is not null)
             {
-                return Fail(RegistryErrorCode.NameUnknown, $"No upstream is named '{match.UnknownLabel}' (from host '{host}'). {table.DescribeAddressing()}");
+                return Fail(RegistryErrorCode.NameUnknown, $"No upstream is named '{Printable(match.UnknownLabel)}' (from host '{Printable(host)}'). {table.DescribeAddressing()}");
             }
 
             if (match.Upstream is not null)
@@ -69,7 +69,7 @@ internal sealed class RegistryRouter(UpstreamTable table)
 
         if (!TrySplit(rest, out var clientName, out var kind, out var reference))
         {
-            return Fail(RegistryErrorCode.NotFound, $"'{path}' is not a registry API path this mirror serves (manifests, blobs and tag lists are).");
+            return Fail(RegistryErrorCode.NotFound, $"'{Printable(path)}' is not a registry API path this mirror serves (manifests, blobs and tag lists are).");
         }
 
         if (kind == RouteKind.Blob && (reference == "uploads" || reference!.StartsWith("uploads/", StringComparison.Ordinal)))
@@ -93,7 +93,13 @@ internal sealed class RegistryRouter(UpstreamTable table)
                 }
                 else if (!explicitSelection)
                 {
-                    return Fail(RegistryErrorCode.NameUnknown, $"Registry '{first}' is not configured on this mirror. {table.DescribeAddressing()}");
+                    if (!RegistryNames.IsValidRegistryHost(first))
+                    {
+                        // "..", "a..b", "c:\x": not a registry anyone could have meant, just an invalid name.
+                        return Fail(RegistryErrorCode.NameInvalid, $"Invalid repository name '{Printable(clientName)}': '{Printable(first)}' is neither a registry host nor a name component.");
+                    }
+
+                    return Fail(RegistryErrorCode.NameUnknown, $"Registry '{Printable(first)}' is not configured on this mirror. {table.DescribeAddressing()}");
                 }
             }
         }
@@ -153,9 +159,12 @@ internal sealed class RegistryRouter(UpstreamTable table)
         }
 
         // The reference never contains '/', so the last marker is the right one even when a repository
-        // component is itself called "manifests" or "blobs". Upload paths are the exception, kept whole.
-        var uploads = rest.IndexOf("/blobs/uploads", StringComparison.Ordinal);
-        if (uploads > 0)
+        // component is itself called "manifests" or "blobs". Upload paths are the exception, kept whole:
+        // NAME/blobs/uploads, NAME/blobs/uploads/ or NAME/blobs/uploads/UUID, nothing deeper.
+        const string UploadsMarker = "/blobs/uploads";
+        var uploads = rest.LastIndexOf(UploadsMarker, StringComparison.Ordinal);
+        var afterUploads = uploads > 0 ? rest[(uploads + UploadsMarker.Length)..] : null;
+        if (afterUploads is not null && (afterUploads.Length == 0 || (afterUploads[0] == '/' && afterUploads.IndexOf('/', 1) < 0)))
         {
             name = rest[..uploads];
             kind = RouteKind.Blob;

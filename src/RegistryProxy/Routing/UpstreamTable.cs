@@ -157,7 +157,7 @@ internal sealed partial class UpstreamTable
         return $"Configured registries: {hosts}. Address one by{sub} a first path component (HOST/REGISTRY/REPO, e.g. ghcr.io/owner/app); or containerd's ?ns=REGISTRY. The bare host serves '{Default.Name}'.";
     }
 
-    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\z", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex NameLabel();
 }
 
