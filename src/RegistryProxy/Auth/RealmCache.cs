@@ -13,6 +13,12 @@ internal sealed class RealmCache
     public void Remember(string upstream, AuthChallenge challenge)
     {
         // Keep only what identifies the auth service; scope varies per request.
+        if (!challenge.IsBearer && _challenges.TryGetValue(upstream, out var existing) && existing.IsBearer)
+        {
+            // A Basic challenge (from a redirect target or an odd endpoint) must not hide the token service.
+            return;
+        }
+
         var kept = challenge.Parameters.Where(p => !string.Equals(p.Key, "scope", StringComparison.OrdinalIgnoreCase) && !string.Equals(p.Key, "error", StringComparison.OrdinalIgnoreCase));
         _challenges[upstream] = new AuthChallenge(challenge.Scheme, kept);
     }

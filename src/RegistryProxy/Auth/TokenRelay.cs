@@ -73,8 +73,9 @@ internal sealed class TokenRelay(
             return;
         }
 
-        // 2. Map
-        var target = upstream;
+        // 2. Map. One token request goes to one realm: the first repository scope decides the upstream, and
+        // scopes that name another registry are left out rather than sent to the wrong token service.
+        Upstream? target = null;
         var mapped = new List<string>(scopes.Count);
         foreach (var text in scopes)
         {
@@ -84,16 +85,23 @@ internal sealed class TokenRelay(
                 continue;
             }
 
+            var scopeUpstream = upstream;
             var name = scope.Name;
             var slash = name.IndexOf('/', StringComparison.Ordinal);
             if (slash > 0 && RegistryNames.LooksLikeRegistryHost(name[..slash]) && table.TryGetByRegistryHost(name[..slash], out var prefixed))
             {
-                target = prefixed;
+                scopeUpstream = prefixed;
                 name = name[(slash + 1)..];
             }
 
-            mapped.Add((scope with { Name = target.UpstreamRepository(name) }).ToString());
+            target ??= scopeUpstream;
+            if (scopeUpstream == target)
+            {
+                mapped.Add((scope with { Name = target.UpstreamRepository(name) }).ToString());
+            }
         }
+
+        target ??= upstream;
 
         // 3. Credentials
         var anonymous = credentials is null && grantType != "refresh_token";

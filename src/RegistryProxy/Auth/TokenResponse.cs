@@ -37,14 +37,14 @@ internal sealed record TokenResponse(int Status, string? ContentType, byte[] Bod
             return new TokenResponse(502, "application/json", body, null, TimeSpan.Zero);
         }
 
-        var token = (json["token"] as JsonValue)?.GetValue<string>() ?? (json["access_token"] as JsonValue)?.GetValue<string>();
-        if (string.IsNullOrEmpty(token))
+        var token = StringValue(json["token"]) ?? StringValue(json["access_token"]);
+        if (token is null)
         {
             return new TokenResponse(502, "application/json", body, null, TimeSpan.Zero);
         }
 
-        json["token"] ??= token;
-        json["access_token"] ??= token;
+        json["token"] = StringValue(json["token"]) ?? token;
+        json["access_token"] = StringValue(json["access_token"]) ?? token;
         var lifetime = DefaultLifetime;
         if (json["expires_in"] is JsonValue expires && expires.TryGetValue<double>(out var seconds) && seconds > 0)
         {
@@ -53,6 +53,9 @@ internal sealed record TokenResponse(int Status, string? ContentType, byte[] Bod
 
         return new TokenResponse(200, "application/json", JsonSerializer.SerializeToUtf8Bytes(json), token, lifetime);
     }
+
+    private static string? StringValue(JsonNode? node) =>
+        node is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
 
     /// <summary>A token of our own for when the upstream's token service cannot be reached: it grants nothing but public cache.</summary>
     public static TokenResponse Offline(TimeProvider time)

@@ -81,7 +81,8 @@ internal sealed class RegistryRouter(UpstreamTable table)
         var upstream = selected ?? table.Default;
         var name = clientName;
         var slash = clientName.IndexOf('/', StringComparison.Ordinal);
-        if (!explicitSelection || slash > 0)
+        // ?ns= is containerd naming the registry itself; its paths never carry a registry prefix.
+        if (string.IsNullOrEmpty(ns))
         {
             var first = slash > 0 ? clientName[..slash] : null;
             if (first is not null && RegistryNames.LooksLikeRegistryHost(first))

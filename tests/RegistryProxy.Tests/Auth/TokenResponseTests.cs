@@ -147,4 +147,23 @@ public class TokenResponseTests
 
         Assert.NotEqual(TokenResponse.Offline(time).Token, TokenResponse.Offline(time).Token);
     }
+
+    [Fact]
+    public void FromBody_NumericToken_IsNotATokenAndDoesNotThrow()
+    {
+        var response = FromJson("""{"token":123}""");
+
+        Assert.False(response.Succeeded);
+        Assert.Equal(502, response.Status);
+    }
+
+    [Fact]
+    public void FromBody_EmptyTokenButAccessToken_UsesAccessTokenForBoth()
+    {
+        var response = FromJson("""{"token":"","access_token":"abc"}""");
+
+        Assert.True(response.Succeeded);
+        Assert.Equal("abc", response.Token);
+        Assert.Equal("abc", Body(response).GetProperty("token").GetString());
+    }
 }

@@ -720,4 +720,13 @@ public class RegistryRouterTests
 
         Assert.True(error.Message.Length < 2_000, $"message of {error.Message.Length} characters");
     }
+
+    [Fact]
+    public void Resolve_NsWithRegistryLikeFirstComponent_NsWinsAndNameIsKept()
+    {
+        var route = Route("/v2/docker.io/library/nginx/manifests/1", ns: "ghcr.io");
+
+        Assert.Equal("ghcr", route.Upstream.Name);
+        Assert.Equal("docker.io/library/nginx", route.Repository);
+    }
 }
