@@ -30,12 +30,10 @@ public sealed class ContainerdPullTests
         DockerdPullTests.AssertServedThroughProxy(bed, app, "ghcr", "owner/app");
         DockerdPullTests.AssertServedThroughProxy(bed, oci, "docker", "library/oci-test");
         Assert.Contains(ProxyLog.Parse(bed.Edge.Output), l => l.Path == $"/v2/library/oci-test/manifests/{oci.ImageManifestDigest}" && l.Status == 200);
-        // containerd asked the one endpoint with ?ns=: the paths carry no registry prefix, and each went to its own upstream.
-        Assert.Contains("ns=ghcr.io", containerd.Output + bed.GhcrUpstream.Output + PathsOf(bed), StringComparison.Ordinal);
+        // containerd asked the one endpoint with ?ns=: the paths carry no registry prefix, yet /v2/owner/app (which on the bare
+        // host would mean docker.io) went to the ghcr upstream, and nothing reached the wrong upstream.
         Assert.DoesNotContain(ProxyLog.Parse(bed.Edge.Output), l => l.Path.Contains("ghcr.io", StringComparison.Ordinal));
         Assert.Equal(0, UpstreamLog.Count(bed.Docker.Output, "GET", "/v2/owner/app/manifests/1"));
         Assert.Equal(0, UpstreamLog.Count(bed.GhcrUpstream.Output, "GET", "/v2/library/busybox-test/manifests/1"));
     }
-
-    private static string PathsOf(ProxyTestbed bed) => string.Join('\n', ProxyLog.Parse(bed.Edge.Output).Select(l => l.Path));
 }
