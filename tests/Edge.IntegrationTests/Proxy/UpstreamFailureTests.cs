@@ -72,7 +72,10 @@ public sealed class UpstreamFailureTests
         Assert.False(File.Exists(bed.BlobFile(layer.Digest)), "a truncated blob was committed to the cache");
         Assert.True(await WaitUntilAsync(() => !Directory.EnumerateFileSystemEntries(tmp).Any(), TimeSpan.FromSeconds(15)),
             "bucket tmp/ not emptied: " + string.Join(", ", Directory.EnumerateFileSystemEntries(tmp)) + bed.Describe());
-        Assert.Contains("Discarded download of " + layer.Digest, bed.Edge.Output, StringComparison.Ordinal);
+        // The console logger writes asynchronously: wait (bounded) for the proxy's warning about the discarded download.
+        Assert.True(
+            await WaitUntilAsync(() => bed.Edge.Output.Contains("Discarded download of " + layer.Digest, StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
+            "no 'Discarded download' warning" + bed.Describe());
 
         await bed.Docker.StartAsync();
         var retry = await skopeo.CopyToDirAsync($"docker://{bed.Edge.Host}/big-test:1");
