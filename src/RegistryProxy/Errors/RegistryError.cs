@@ -14,6 +14,12 @@ internal sealed record RegistryError(RegistryErrorCode Code, string Message, int
     /// <summary>Extra headers to send with the error (a challenge, rate-limit headers, Content-Range).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 
+    private static string ReasonPhrase(string message)
+    {
+        var text = new string(message.Take(200).Select(c => c is >= ' ' and <= '~' ? c : ' ').ToArray());
+        return text.Length == 0 ? "Upstream Error" : text;
+    }
+
     public async Task WriteAsync(HttpResponse response, CancellationToken cancellationToken)
     {
         if (response.HasStarted)
@@ -23,6 +29,12 @@ internal sealed record RegistryError(RegistryErrorCode Code, string Message, int
         }
 
         response.StatusCode = StatusCode;
+        if (StatusCode >= 500 && response.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>() is { } feature)
+        {
+            // Clients such as skopeo print only the status line: put the reason there too (ASCII, one line).
+            feature.ReasonPhrase = ReasonPhrase(Message);
+        }
+
         response.ContentType = "application/json; charset=utf-8";
         foreach (var (name, value) in Headers)
         {
