@@ -52,6 +52,30 @@ internal static class EdgeHttp
     public static string Basic(string user, string password) =>
         "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password));
 
+    /// <summary>
+    /// Request log lines are written after the response is complete, so a client can see its answer before the line
+    /// exists: wait (bounded) until <paramref name="condition"/> holds for the output, and return the output.
+    /// </summary>
+    public static async Task<string> WaitForOutputAsync(EdgeProcess edge, Func<string, bool> condition, string description)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var output = edge.Output;
+            if (condition(output))
+            {
+                return output;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"edge's output did not show {description} within 10 s:{Environment.NewLine}{output}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>The proxy's health endpoint answers 200.</summary>
     public static async Task AssertHealthyAsync(EdgeProcess edge)
     {

@@ -47,6 +47,9 @@ public sealed class UpstreamFailureTests
         Assert.True(warm.Succeeded, warm.Command.Describe() + edge.Output);
         Assert.Equal(cached.ManifestDigest, warm.ManifestDigest);
 
+        var warmRaw = await EdgeHttp.SendAsync(http, HttpMethod.Get, $"{edge.Url}/v2/rl-test/manifests/1");
+        Assert.Equal(HttpStatusCode.OK, warmRaw.Status);
+
         await File.WriteAllTextAsync(nginx.PathOf("limited"), "on");
         using (var probe = await http.GetAsync($"http://127.0.0.1:{Nginx.Port(frontPort)}/v2/library/rl-cold/manifests/1"))
         {
@@ -67,17 +70,19 @@ public sealed class UpstreamFailureTests
             }
         }
 
-        // A cached tag past its TTL: revalidation gets 429, the cached manifest is served (stale).
+        // A cached tag past its TTL: revalidation gets 429, the cached manifest is served (stale), to skopeo and to a raw
+        // client (each cached under its own Accept).
         await Task.Delay(TimeSpan.FromMilliseconds(1500));
+        var again = await skopeo.CopyToDirAsync($"docker://{edge.Host}/rl-test:1");
+        Assert.True(again.Succeeded, again.Command.Describe() + edge.Output);
+        Assert.Equal(cached.ManifestDigest, again.ManifestDigest);
         var stale = await EdgeHttp.SendAsync(http, HttpMethod.Get, $"{edge.Url}/v2/rl-test/manifests/1");
         Assert.True(stale.Status == HttpStatusCode.OK, stale.Body + edge.Output);
         Assert.Equal(cached.ManifestJson, stale.Body);
         Assert.Equal(cached.ManifestDigest, Header(stale.Headers, "Docker-Content-Digest"));
-        Assert.Contains("GET /v2/rl-test/manifests/1 200 upstream=docker repo=library/rl-test cache=stale", edge.Output, StringComparison.Ordinal);
-        Assert.Contains("\"HEAD /v2/library/rl-test/manifests/1 HTTP/1.1\" 429", nginx.ReadLog("front.log"), StringComparison.Ordinal);
-        var again = await skopeo.CopyToDirAsync($"docker://{edge.Host}/rl-test:1");
-        Assert.True(again.Succeeded, again.Command.Describe() + edge.Output);
-        Assert.Equal(cached.ManifestDigest, again.ManifestDigest);
+        await EdgeHttp.WaitForOutputAsync(edge, o => CountOccurrences(o, "GET /v2/rl-test/manifests/1 200 upstream=docker repo=library/rl-test cache=stale") == 2, "two stale manifest answers");
+        var front = nginx.ReadLog("front.log");
+        Assert.True(front.Contains("\"HEAD /v2/library/rl-test/manifests/1 HTTP/1.1\" 429", StringComparison.Ordinal), front);
         await EdgeHttp.AssertHealthyAsync(edge);
     }
 
@@ -160,6 +165,17 @@ public sealed class UpstreamFailureTests
                 socket.Dispose();
             }
         }
+    }
+
+    private static int CountOccurrences(string text, string value)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(value, StringComparison.Ordinal); i >= 0; i = text.IndexOf(value, i + value.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     private static string? Header(System.Net.Http.Headers.HttpResponseHeaders headers, string name) =>
