@@ -63,6 +63,16 @@ public sealed partial class AccessControlTests
                 $"/v2/private/secret/blobs/{secret.Layers[0].Digest}",
                 $"/v2/private/secret/blobs/{secret.ConfigDigest}",
             ];
+            // The private layer is in the cache: asking for it under the PUBLIC repository's name must not serve it.
+            foreach (var authorization in (string?[])[null, "Bearer " + await TokenAsync(http, edge, "repository:busybox-test:pull", null)])
+            {
+                var crossRepository = await EdgeHttp.SendAsync(http, HttpMethod.Get, $"{edge.Url}/v2/busybox-test/blobs/{secret.Layers[0].Digest}", authorization);
+                Assert.True(
+                    crossRepository.Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound
+                        || (upstreamDown && crossRepository.Status is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable),
+                    $"{when}: private layer served under the public repository's name: {(int)crossRepository.Status}");
+            }
+
             foreach (var authorization in authorizations)
             {
                 foreach (var path in paths)
