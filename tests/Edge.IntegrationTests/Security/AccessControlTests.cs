@@ -44,6 +44,19 @@ public sealed partial class AccessControlTests
         Assert.Equal(open.ManifestDigest, openOffline.ManifestDigest);
         await AssertPublicServedAsync("upstream stopped");
         await AssertPrivateRefusedAsync("upstream stopped", upstreamDown: true);
+
+        // Its token service down too: clients get the proxy's offline token, which unlocks public cache only.
+        var secretTokens = await TokenAsync(http, edge, "repository:private/secret:pull", EdgeHttp.Basic(AuthUpstream.User, AuthUpstream.Password));
+        await upstream.StopTokenServerAsync();
+        var offlineToken = await TokenAsync(http, edge, "repository:private/secret:pull", EdgeHttp.Basic(AuthUpstream.User, AuthUpstream.Password));
+        Assert.NotEqual(secretTokens, offlineToken);
+        var openNoAuthService = await skopeo.CopyToDirAsync(openSource);
+        Assert.True(openNoAuthService.Succeeded, openNoAuthService.Command.Describe() + edge.Output);
+        Assert.Equal(open.ManifestDigest, openNoAuthService.ManifestDigest);
+        var offlinePrivate = await EdgeHttp.SendAsync(http, HttpMethod.Get, $"{edge.Url}/v2/private/secret/manifests/{secret.ManifestDigest}", "Bearer " + offlineToken);
+        Assert.True(offlinePrivate.Status != HttpStatusCode.OK, "the offline token unlocked private content: " + offlinePrivate.Body);
+        var anonymousOffline = await skopeo.CopyToDirAsync(secretSource);
+        Assert.False(anonymousOffline.Succeeded, "anonymous skopeo pulled a private image with the token service down: " + anonymousOffline.Command.Describe());
         await EdgeHttp.AssertHealthyAsync(edge);
 
         async Task AssertPrivateRefusedAsync(string when, bool upstreamDown)

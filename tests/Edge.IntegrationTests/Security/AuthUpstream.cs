@@ -62,9 +62,21 @@ internal sealed class AuthUpstream : IAsyncDisposable
         }
     }
 
+    private bool _tokensStopped;
+
+    /// <summary>Stops the token service for good (the registry keeps running until it is stopped itself).</summary>
+    public async Task StopTokenServerAsync()
+    {
+        if (!_tokensStopped)
+        {
+            _tokensStopped = true;
+            await Tokens.DisposeAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Registry.DisposeAsync();
-        await Tokens.DisposeAsync();
+        await StopTokenServerAsync();
     }
 }
