@@ -33,6 +33,32 @@ public sealed class PrivateClientPullTests
     }
 
     [Fact]
+    public async Task DockerPull_PrivateImageAfterLoginToSubdomainHost_RealmOnThatHostAndDigestMatches()
+    {
+        await using var upstream = await AuthUpstream.StartAsync();
+        EdgeHosts.Ensure("docker.edge.test");
+        await using var edge = await EdgeProcess.Create()
+            .WithSetting("Registry:Upstreams:docker:Url", upstream.Registry.Url)
+            .WithSetting("Registry:Domain", "edge.test")
+            .StartAsync();
+        var host = "docker.edge.test:" + edge.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var dockerd = await Dockerd.StartAsync(new DockerdOptions { InsecureRegistries = [host] });
+        var reference = upstream.PrivateImage.Reference(host);
+
+        var anonymous = await dockerd.PullAsync(reference);
+        var login = await dockerd.LoginAsync(host, AuthUpstream.User, AuthUpstream.Password);
+        var pull = await dockerd.PullAsync(reference);
+
+        Assert.False(anonymous.Succeeded, "anonymous pull of a private image must fail: " + anonymous.Describe());
+        Assert.True(login.Succeeded, login.Describe() + edge.Output);
+        Assert.True(pull.Succeeded, pull.Describe() + edge.Output + dockerd.Output);
+        Assert.Contains($"{host}/{AuthUpstream.PrivateRepository}@{upstream.PrivateImage.ManifestDigest}", await dockerd.RepoDigestsAsync(reference));
+        Assert.Contains(upstream.Tokens.Requests, r => r.CredentialKind == "basic" && r.User == AuthUpstream.User && r.StatusCode == 200
+            && r.GrantedScopes.Contains("repository:private/secret:pull"));
+        await EdgeHttp.AssertHealthyAsync(edge);
+    }
+
+    [Fact]
     public async Task ContainerdPull_PrivateImageWithUserViaHostsTomlMirror_PostsTokenFormAndDigestMatches()
     {
         await using var upstream = await AuthUpstream.StartAsync();
