@@ -17,7 +17,8 @@ namespace Edge.RegistryProxy.Auth;
 ///    (containerd), whose scope is in the body.
 /// 2. Map each repository scope into upstream's names (registry prefix removed, <c>library/</c> added), and
 ///    pick the upstream a path-form scope names.
-/// 3. Credentials: the client's own; none from the client means the upstream's configured ones, if any.
+/// 3. Credentials: the client's own; none from the client means the upstream's configured ones, if any, and then
+///    only pull is asked for (the token is handed to a client that proved nothing).
 /// 4. Relay to the realm (learned from upstream's challenge; asked for with a ping when unknown).
 /// 5. Answer with both <c>token</c> and <c>access_token</c>. Tokens given to anonymous clients are
 ///    remembered by fingerprint: content they unlock is public. If the auth service is unreachable, an
@@ -108,6 +109,9 @@ internal sealed class TokenRelay(
         if (credentials is null && target.HasCredentials)
         {
             credentials = (target.Username!, target.Password!);
+            // The operator's credentials stand in for a client that sent none, to let it pull. The token goes to that
+            // client, who could use it against upstream directly: never ask for more than pull with them.
+            mapped = mapped.Select(PullOnly).OfType<string>().ToList();
         }
 
         // 4. Relay
@@ -163,6 +167,14 @@ internal sealed class TokenRelay(
         http.Response.ContentLength = answer.Body.Length;
         await http.Response.Body.WriteAsync(answer.Body, cancellationToken);
     }
+
+    /// <summary>A repository scope reduced to pull, or null when it does not include pull.</summary>
+    private static string? PullOnly(string text) =>
+        Scope.TryParse(text, out var scope)
+        && scope.Type.StartsWith("repository", StringComparison.Ordinal)
+        && scope.Actions.Split(',', StringSplitOptions.TrimEntries).Contains("pull", StringComparer.Ordinal)
+            ? (scope with { Actions = "pull" }).ToString()
+            : null;
 
     private static (string, string)? ParseBasic(StringValues header)
     {

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -51,7 +52,7 @@ internal sealed record TokenResponse(int Status, string? ContentType, byte[] Bod
             lifetime = TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.FromDays(1).TotalSeconds));
         }
 
-        return new TokenResponse(200, "application/json", JsonSerializer.SerializeToUtf8Bytes(json), token, lifetime);
+        return new TokenResponse(200, "application/json", Serialize(json), token, lifetime);
     }
 
     private static string? StringValue(JsonNode? node) =>
@@ -66,8 +67,23 @@ internal sealed record TokenResponse(int Status, string? ContentType, byte[] Bod
             ["token"] = token,
             ["access_token"] = token,
             ["expires_in"] = 60,
-            ["issued_at"] = time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            ["issued_at"] = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
         };
-        return new TokenResponse(200, "application/json", JsonSerializer.SerializeToUtf8Bytes(json), token, DefaultLifetime);
+        return new TokenResponse(200, "application/json", Serialize(json), token, DefaultLifetime);
+    }
+
+    /// <summary>
+    /// Writes the body without System.Text.Json's HTML-safe escaping: it would turn the '+' of an <c>issued_at</c> offset into
+    /// <c>\u002B</c>, which Go clients (docker, skopeo, containerd) cannot parse as a time.
+    /// </summary>
+    private static byte[] Serialize(JsonObject json)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteTo(writer);
+        }
+
+        return buffer.ToArray();
     }
 }
