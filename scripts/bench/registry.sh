@@ -309,8 +309,24 @@ fetch_verified() {
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-declare -A SPEEDS=() VERIFIED=()
+declare -A SPEEDS=() VERIFIED=() CPU=()
 record() { SPEEDS[$1]="${SPEEDS[$1]:+${SPEEDS[$1]} }$2"; }
+
+# CPU time (user + system, clock ticks) a process has used so far: the server's cost per byte is less
+# sensitive to the box's other load than the wall-clock rate is.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+
+# timed_run KEY URL PID: one timed download; records MiB/s and the serving process's CPU s per GiB.
+timed_run() {
+  local key=$1 url=$2 pid=$3 before after speed
+  before=$(cpu_ticks "$pid")
+  speed=$(fetch_timed "$url" "$LAYER_DIGEST" "$LAYER_SIZE")
+  after=$(cpu_ticks "$pid")
+  record "$key" "$speed"
+  CPU[$key]="${CPU[$key]:+${CPU[$key]} }$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v b="$LAYER_SIZE" 'BEGIN { printf "%.2f\n", t / hz / (b / 1073741824) }')"
+  log "$key: $speed MiB/s"
+}
 
 BLOB_PATH="/v2/$REPO/blobs/$LAYER_DIGEST"
 
@@ -325,9 +341,7 @@ for ((run = 0; run <= RUNS; run++)); do
       VERIFIED[${proxy}_cold]=$(fetch_verified "$base$BLOB_PATH" "$LAYER_DIGEST" "$LAYER_SIZE")
       log "$proxy cold (verified): ${VERIFIED[${proxy}_cold]} MiB/s"
     else
-      speed=$(fetch_timed "$base$BLOB_PATH" "$LAYER_DIGEST" "$LAYER_SIZE")
-      record "${proxy}_cold" "$speed"
-      log "$proxy cold run $run: $speed MiB/s"
+      timed_run "${proxy}_cold" "$base$BLOB_PATH" "${PIDS[$proxy]}"
     fi
   done
 done
@@ -339,11 +353,9 @@ VERIFIED[edge_warm]=$(fetch_verified "$EDGE$BLOB_PATH" "$LAYER_DIGEST" "$LAYER_S
 VERIFIED[dist_warm]=$(fetch_verified "$DIST$BLOB_PATH" "$LAYER_DIGEST" "$LAYER_SIZE")
 log "verified: direct ${VERIFIED[direct]}, edge warm ${VERIFIED[edge_warm]}, dist warm ${VERIFIED[dist_warm]} MiB/s"
 for ((run = 1; run <= RUNS; run++)); do
-  for config in direct:"$UPSTREAM" edge_warm:"$EDGE" dist_warm:"$DIST"; do
-    speed=$(fetch_timed "${config#*:}$BLOB_PATH" "$LAYER_DIGEST" "$LAYER_SIZE")
-    record "${config%%:*}" "$speed"
-    log "${config%%:*} run $run: $speed MiB/s"
-  done
+  timed_run direct "$UPSTREAM$BLOB_PATH" "${PIDS[upstream]}"
+  timed_run edge_warm "$EDGE$BLOB_PATH" "${PIDS[edge]}"
+  timed_run dist_warm "$DIST$BLOB_PATH" "${PIDS[dist]}"
 done
 
 # ---------------------------------------------------------------------------------------------------
@@ -463,10 +475,12 @@ measure_rss dist "$DIST"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", (b > 0 ? a / b : 0) }'; }
 met() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == "<" ? v < t : v >= t); print (ok ? "met" : "MISSED") }'; }
 
-declare -A MED=()
+declare -A MED=() MED_CPU=()
 for key in direct edge_cold edge_warm dist_cold dist_warm; do
-  # shellcheck disable=SC2086 # a space-separated list of numbers
+  # shellcheck disable=SC2086 # space-separated lists of numbers
   MED[$key]=$(median ${SPEEDS[$key]})
+  # shellcheck disable=SC2086
+  MED_CPU[$key]=$(median ${CPU[$key]})
 done
 R_WARM_DIRECT=$(ratio "${MED[edge_warm]}" "${MED[direct]}")
 R_COLD_COLD=$(ratio "${MED[edge_cold]}" "${MED[dist_cold]}")
@@ -497,12 +511,12 @@ markdown() {
   echo
   echo "Machine: $MACHINE. Load average at start $LOAD_START, at end $LOAD_END."
   echo
-  echo "**Blob throughput**, one curl stream, ${LAYER_MB} MiB layer ($LAYER_SIZE bytes), MiB/s, median of $RUNS timed downloads (each cold download on a freshly started proxy with an empty cache). The verified download is an extra one whose bytes the client hashed (sha256 matched); the hashing slows the client, so it is not used for the median."
+  echo "**Blob throughput**, one curl stream, ${LAYER_MB} MiB layer ($LAYER_SIZE bytes), MiB/s, median of $RUNS timed downloads (each cold download on a freshly started proxy with an empty cache). Server CPU = user + system CPU seconds the serving process (the proxy; the upstream for direct) used per GiB sent, median over the timed runs; in the cold rows the upstream's own CPU is not included. The verified download is an extra one whose bytes the client hashed (sha256 matched); the hashing slows the client, so it is not used for the median."
   echo
-  echo "| configuration | median MiB/s | timed runs | verified download |"
-  echo "| --- | ---: | --- | ---: |"
+  echo "| configuration | median MiB/s | timed runs | server CPU s/GiB | verified download |"
+  echo "| --- | ---: | --- | ---: | ---: |"
   for key in direct edge_cold edge_warm dist_cold dist_warm; do
-    echo "| $(label "$key") | ${MED[$key]} | ${SPEEDS[$key]// /, } | ${VERIFIED[$key]} MiB/s, sha256 ok |"
+    echo "| $(label "$key") | ${MED[$key]} | ${SPEEDS[$key]// /, } | ${MED_CPU[$key]} | ${VERIFIED[$key]} MiB/s, sha256 ok |"
   done
   echo
   echo "**Manifest requests/s**, $CONNECTIONS concurrent keep-alive connections, ${DURATION} s after a 2 s warm-up, Accept \`$MANIFEST_TYPE\`. HEAD with ApacheBench (\`ab -i -k\`, one client thread); GET with wrk (2 threads) as context. Every response was 200 (no failed or non-2xx responses, no socket errors), and curl confirmed status and digest before and after each HEAD run."

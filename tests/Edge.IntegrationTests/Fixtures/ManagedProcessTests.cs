@@ -48,6 +48,11 @@ public sealed class ManagedProcessTests
         }
 
         process.Kill();
+        // SIGKILL is asynchronous: the kernel removes the children a moment later (bounded wait).
+        for (var i = 0; i < 100 && ProcessReaper.FindByCommandLine(marker.Path).Count > 0; i++)
+        {
+            Thread.Sleep(50);
+        }
 
         Assert.True(process.HasExited);
         Assert.Empty(ProcessReaper.FindByCommandLine(marker.Path));

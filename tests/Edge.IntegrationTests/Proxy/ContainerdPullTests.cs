@@ -29,7 +29,7 @@ public sealed class ContainerdPullTests
         DockerdPullTests.AssertServedThroughProxy(bed, hub, "docker", "library/busybox-test");
         DockerdPullTests.AssertServedThroughProxy(bed, app, "ghcr", "owner/app");
         DockerdPullTests.AssertServedThroughProxy(bed, oci, "docker", "library/oci-test");
-        Assert.Contains(ProxyLog.Parse(bed.Edge.Output), l => l.Path == $"/v2/library/oci-test/manifests/{oci.ImageManifestDigest}" && l.Status == 200);
+        Assert.Contains(await ProxyLogWait.UntilAsync(bed.Edge, lines => lines.Any(l => l.Path == $"/v2/library/oci-test/manifests/{oci.ImageManifestDigest}" && l.Status == 200)), l => l.Path == $"/v2/library/oci-test/manifests/{oci.ImageManifestDigest}" && l.Status == 200);
         // containerd asked the one endpoint with ?ns=: the paths carry no registry prefix, yet /v2/owner/app (which on the bare
         // host would mean docker.io) went to the ghcr upstream, and nothing reached the wrong upstream.
         Assert.DoesNotContain(ProxyLog.Parse(bed.Edge.Output), l => l.Path.Contains("ghcr.io", StringComparison.Ordinal));

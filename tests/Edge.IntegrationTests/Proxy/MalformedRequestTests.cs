@@ -98,6 +98,7 @@ public sealed class MalformedRequestTests(MalformedRequestFixture fixture) : ICl
             Assert.Equal($"bytes */{layer.Size}", response.Content.Headers.GetValues("Content-Range").Single());
         }
 
+        await ProxyLogWait.UntilAsync(fixture.Bed.Edge, _ => ProxyLog.BlobGets(fixture.Bed.Edge.Output, layer.Digest).Any(l => l.Status == status && l.Cache == "hit"));
         Assert.Contains(ProxyLog.BlobGets(fixture.Bed.Edge.Output, layer.Digest), l => l.Status == status && l.Cache == "hit");
     }
 

@@ -72,7 +72,7 @@ public sealed class PullListScriptTests
         Assert.Contains("ghcr.io/owner/missing:1", failed, StringComparison.Ordinal);
         Assert.DoesNotContain("ghcr.io/owner/app:1", failed, StringComparison.Ordinal);
         Assert.Equal(app.ManifestDigest, await LayerArchive.DigestOfFileAsync(Path.Combine(work.Path, "out", "ghcr.io_owner_app_1", "manifest.json")));
-        Assert.Contains(ProxyLog.Parse(bed.Edge.Output), l => l.Path == "/v2/ghcr.io/owner/missing/manifests/1" && l.Status == 404);
+        Assert.Contains(await ProxyLogWait.UntilAsync(bed.Edge, lines => lines.Any(l => l.Path == "/v2/ghcr.io/owner/missing/manifests/1" && l.Status == 404)), l => l.Path == "/v2/ghcr.io/owner/missing/manifests/1" && l.Status == 404);
     }
 
     private static async Task<string> ImageIdAsync(Dockerd dockerd, string reference)

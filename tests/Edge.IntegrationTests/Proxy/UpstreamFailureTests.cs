@@ -35,9 +35,10 @@ public sealed class UpstreamFailureTests
         Assert.True(offlineDocker.Succeeded, offlineDocker.Describe() + bed.Describe() + dockerd.Output);
         Assert.Contains($"busybox-test@{image.ManifestDigest}", await dockerd.RepoDigestsAsync("busybox-test:1"));
         Assert.False(neverSkopeo.Succeeded, neverSkopeo.Command.Describe());
-        // containers/image shows registry error bodies only for 4xx; for a 5xx it prints the status line, so the 502 is what skopeo
-        // can say. The message naming the unreachable upstream is in the body, checked below.
-        Assert.True(neverSkopeo.Command.StandardError.Contains("502 Bad Gateway", StringComparison.Ordinal), neverSkopeo.Command.Describe());
+        // containers/image shows registry error bodies only for 4xx; for a 5xx it prints the status line, so the proxy puts the
+        // reason there: skopeo's user reads which upstream is unreachable. The JSON body is checked below.
+        Assert.True(neverSkopeo.Command.StandardError.Contains("502 upstream 'docker'", StringComparison.Ordinal), neverSkopeo.Command.Describe());
+        Assert.True(neverSkopeo.Command.StandardError.Contains("unreachable", StringComparison.Ordinal), neverSkopeo.Command.Describe());
         Assert.Equal(HttpStatusCode.BadGateway, neverHttp.StatusCode);
         using var json = JsonDocument.Parse(neverBody);
         var error = json.RootElement.GetProperty("errors")[0];
