@@ -15,7 +15,24 @@ internal static class CacheKeys
     public static string Manifest(Digest digest) => $"manifests/{digest.Algorithm}/{digest.Hex[..2]}/{digest.Hex}";
 
     public static string Tag(Upstream upstream, string repository, string tag, string? accept) =>
-        $"tag/{upstream.Name}/{repository}:{tag}#{AcceptKey(accept)}";
+        TagPrefix(upstream, repository, tag) + AcceptKey(accept);
+
+    /// <summary>The prefix shared by a tag's records for every Accept set.</summary>
+    public static string TagPrefix(Upstream upstream, string repository, string tag) =>
+        $"tag/{upstream.Name}/{repository}:{tag}#";
+
+    /// <summary>Whether a client sending <paramref name="accept"/> can take a manifest of <paramref name="mediaType"/>.</summary>
+    public static bool Accepts(string? accept, string mediaType)
+    {
+        if (string.IsNullOrWhiteSpace(accept))
+        {
+            return true;
+        }
+
+        return accept.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => t.Split(';')[0].Trim())
+            .Any(t => t == "*/*" || string.Equals(t, mediaType.Split(';')[0].Trim(), StringComparison.OrdinalIgnoreCase));
+    }
 
     public static string Link(Upstream upstream, string repository, Digest digest) => $"link/{upstream.Name}/{repository}@{digest}";
 

@@ -146,6 +146,14 @@ internal sealed class ManifestService(
         using var result = await upstreamClient.SendAsync(request.ToUpstream(method, $"/v2/{route.Repository}/manifests/{tag}"), request.Aborted);
         if (result.Response is not { StatusCode: HttpStatusCode.OK } response)
         {
+            // Upstream cannot answer: a record cached for another client's Accept set serves, if this client takes its type.
+            if (IsUnavailable(result) && await FindOfflineAlternativeAsync(request, tag, accept) is { } alternative)
+            {
+                request.State.Cache = CacheOutcome.Stale;
+                await WriteCachedAsync(request, alternative.Digest, alternative.Info);
+                return;
+            }
+
             await UpstreamResponses.WriteFailureAsync(result, request, RegistryErrorCode.ManifestUnknown);
             return;
         }
@@ -188,6 +196,33 @@ internal sealed class ManifestService(
         var route = request.Route;
         return await store.GetAsync(CacheKeys.Link(route.Upstream, route.Repository, digest), request.Aborted) is not null
             && await access.MayReadCacheAsync(route.Upstream, route.Repository, request.Authorization, request.Aborted);
+    }
+
+    private async Task<(Digest Digest, ObjectInfo Info)?> FindOfflineAlternativeAsync(ProxyRequest request, string tag, string? accept)
+    {
+        var route = request.Route;
+        var checkedRecords = 0;
+        await foreach (var key in store.ListKeysAsync(CacheKeys.TagPrefix(route.Upstream, route.Repository, tag), request.Aborted))
+        {
+            // A tag has a record per distinct client kind; a handful at most. Bound the scan anyway.
+            if (++checkedRecords > 32)
+            {
+                break;
+            }
+
+            var record = await store.GetJsonAsync(key, RegistryJsonContext.Default.TagRecord, request.Aborted);
+            if (record is null || !CacheKeys.Accepts(accept, record.MediaType) || !Digest.TryParse(record.Digest, out var digest))
+            {
+                continue;
+            }
+
+            if (await bucket.HeadAsync(CacheKeys.Manifest(digest), request.Aborted) is { } info && await CanServeOfflineAsync(request, digest))
+            {
+                return (digest, info);
+            }
+        }
+
+        return null;
     }
 
     private static bool IsUnavailable(UpstreamResult result) =>

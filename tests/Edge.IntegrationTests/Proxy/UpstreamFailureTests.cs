@@ -48,6 +48,35 @@ public sealed class UpstreamFailureTests
     }
 
     [Fact]
+    public async Task ManifestGet_UpstreamStoppedAndOtherClientAccept_ServesCachedTagOfAcceptableType()
+    {
+        await using var bed = await ProxyTestbed.StartAsync();
+        var image = await TestImage.Create("library/accept-test", "1").WithLayer(64 * 1024, 1603).PushAsync(bed.Docker);
+        using var skopeo = new Skopeo();
+        var warm = await skopeo.CopyToDirAsync($"docker://{bed.Edge.Host}/accept-test:1");
+        Assert.True(warm.Succeeded, warm.Command.Describe() + bed.Describe());
+        await bed.Docker.StopAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+
+        // A client with a different Accept set than skopeo's, which still takes the cached manifest's type.
+        using var takes = new HttpRequestMessage(HttpMethod.Get, new Uri($"{bed.Edge.Url}/v2/accept-test/manifests/1"));
+        takes.Headers.TryAddWithoutValidation("Accept", image.ManifestMediaType);
+        using var served = await http.SendAsync(takes);
+        var body = await served.Content.ReadAsByteArrayAsync();
+        // A client that cannot take that type gets the upstream failure, not a manifest it did not ask for.
+        using var refuses = new HttpRequestMessage(HttpMethod.Get, new Uri($"{bed.Edge.Url}/v2/accept-test/manifests/1"));
+        refuses.Headers.TryAddWithoutValidation("Accept", "application/vnd.example.unknown+json");
+        using var refused = await http.SendAsync(refuses);
+
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal(image.ManifestDigest, served.Headers.GetValues("Docker-Content-Digest").Single());
+        Assert.Equal(image.ManifestDigest, "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body)));
+        Assert.Equal(HttpStatusCode.BadGateway, refused.StatusCode);
+        var lines = await ProxyLogWait.UntilAsync(bed.Edge, l => l.Any(x => x.Path == "/v2/accept-test/manifests/1" && x.Cache == "stale"));
+        Assert.Contains(lines, l => l.Path == "/v2/accept-test/manifests/1" && l.Status == 200 && l.Cache == "stale");
+    }
+
+    [Fact]
     public async Task SkopeoCopy_UpstreamKilledMidBlob_FailsCachesNothingAndRecovers()
     {
         await using var bed = await ProxyTestbed.StartAsync();

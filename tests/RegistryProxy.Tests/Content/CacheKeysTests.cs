@@ -94,4 +94,14 @@ public class CacheKeysTests
         Assert.Equal("public/ghcr/owner/app", CacheKeys.Public(ghcr, "owner/app"));
         Assert.NotEqual(CacheKeys.Public(ghcr, "owner/app"), CacheKeys.Public(table.Default, "owner/app"));
     }
+
+    [Theory]
+    [InlineData(null, "application/vnd.oci.image.index.v1+json", true)]
+    [InlineData("*/*", "application/vnd.oci.image.index.v1+json", true)]
+    [InlineData("application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json;q=0.9", "application/vnd.oci.image.index.v1+json", true)]
+    [InlineData("application/vnd.docker.distribution.manifest.v2+json", "application/vnd.oci.image.index.v1+json", false)]
+    public void Accepts_ClientAcceptAndStoredType_MatchesOnMediaTypeOnly(string? accept, string mediaType, bool expected)
+    {
+        Assert.Equal(expected, CacheKeys.Accepts(accept, mediaType));
+    }
 }
