@@ -91,6 +91,8 @@ internal static class EdgeApplication
             kestrel.Limits.MinResponseDataRate = null;
             kestrel.Limits.MinRequestBodyDataRate = null;
             kestrel.Limits.MaxRequestBodySize = null;
+            // Room for a few large chunks per response, so streaming a layer does not stall on every write.
+            kestrel.Limits.MaxResponseBufferSize = 1024 * 1024;
             kestrel.AddServerHeader = false;
         });
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using Edge.Functions;
 using Edge.RegistryProxy.Routing;
 using Microsoft.Extensions.Logging;
@@ -5,14 +6,25 @@ using Microsoft.Extensions.Logging;
 namespace Edge.RegistryProxy.Content;
 
 /// <summary>
-/// One upstream fetch of one blob, shared by every client that wants it while it runs. Bytes go to the
-/// bucket upload (and, where the bucket cannot be read while written, a spool file) as they arrive; readers
-/// tail the file up to what has been written. The digest is verified before commit: a truncated or corrupt
-/// download is discarded, never cached, and every reader fails instead of getting short data.
+/// One upstream fetch of one blob, shared by every client that wants it while it runs.
 /// </summary>
-internal sealed partial class BlobDownload : IAsyncDisposable
+/// <remarks>
+/// 1. The pump reads upstream's body once, hashing it and writing it to the bucket upload (and, where the bucket
+///    cannot be read while written, a spool file).
+/// 2. The client that started the download is fed from the pump directly (the primary sink): no read-back from
+///    disk. A primary that goes away is dropped; the download goes on and fills the cache for everyone else.
+/// 3. Clients that joined later tail the file up to what has been written.
+/// 4. The last byte is held back from every client until length and digest are verified, so a truncated or
+///    corrupt download never reaches a client as a complete response, and it is never committed to the cache.
+/// 5. After verification the upload is committed (atomic rename) in the background; clients do not wait for it.
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The pump owns the spool and disposes it when it ends; nothing else may.")]
+internal sealed partial class BlobDownload
 {
     private const int ChunkSize = 256 * 1024;
+
+    /// <summary>How long the pump waits for the starting request to attach as the primary sink.</summary>
+    private static readonly TimeSpan PrimaryAttachTimeout = TimeSpan.FromSeconds(10);
 
     private readonly Digest _digest;
     private readonly IObjectUpload _upload;
@@ -20,6 +32,8 @@ internal sealed partial class BlobDownload : IAsyncDisposable
     private readonly FileStream? _spool;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
+    private readonly TaskCompletionSource<PrimarySink?> _primary = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _verified = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _written;
@@ -45,21 +59,66 @@ internal sealed partial class BlobDownload : IAsyncDisposable
     /// <summary>The blob's length, when upstream said it.</summary>
     public long? Length { get; }
 
-    /// <summary>Completes when the blob is committed to the cache, or faults when the download failed.</summary>
+    /// <summary>Completes when every byte arrived and matched the digest; faults when the download failed.</summary>
+    public Task Verified => _verified.Task;
+
+    /// <summary>Completes when the blob is committed to the cache; faults when the download failed.</summary>
     public Task Completion => _completion.Task;
 
     public long Written => Volatile.Read(ref _written);
 
-    /// <summary>Copies upstream's body into storage, verifying the digest; runs once, detached from any client.</summary>
+    /// <summary>How far clients may read: everything written, less the held-back last byte until verification.</summary>
+    public long Readable
+    {
+        get
+        {
+            var written = Written;
+            return _verified.Task.IsCompletedSuccessfully || Length is not { } length ? written : Math.Max(0, Math.Min(written, length - 1));
+        }
+    }
+
+    /// <summary>
+    /// Feeds <paramref name="writer"/> (the starting client's response) from the pump. Completes when every byte
+    /// was written, or when the client went away; faults with <see cref="BlobDownloadException"/> when the
+    /// download failed.
+    /// </summary>
+    public Task ServePrimaryAsync(PipeWriter writer, CancellationToken clientAborted)
+    {
+        var sink = new PrimarySink(writer, clientAborted);
+        return _primary.TrySetResult(sink) ? sink.Done : throw new InvalidOperationException("The primary sink is already attached.");
+    }
+
+    /// <summary>Tells the pump no client will attach as primary (the starting request failed before it could).</summary>
+    public void DeclinePrimary() => _primary.TrySetResult(null);
+
+    /// <summary>Copies upstream's body into storage and to the primary, verifying the digest; runs once.</summary>
     public async Task PumpAsync(Stream upstreamBody, CancellationToken cancellationToken)
     {
-        using var hash = _digest.CreateHash();
-        var buffer = new byte[ChunkSize];
+        PrimarySink? primary = null;
         try
         {
+            try
+            {
+                primary = await _primary.Task.WaitAsync(PrimaryAttachTimeout, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                _primary.TrySetResult(null);
+            }
+
+            using var hash = _digest.CreateHash();
+            var buffer = new byte[ChunkSize];
+            var lastRead = 0;
+            long primaryPosition = 0;
             int read;
             while ((read = await upstreamBody.ReadAsync(buffer, cancellationToken)) > 0)
             {
+                lastRead = read;
+                if (Length is { } expected && Written + read > expected)
+                {
+                    throw new InvalidDataException($"upstream sent more than the {expected} bytes it announced");
+                }
+
                 hash.AppendData(buffer, 0, read);
                 await _upload.Content.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 if (_spool is not null)
@@ -73,12 +132,19 @@ internal sealed partial class BlobDownload : IAsyncDisposable
                 }
 
                 Announce(read);
-                if (Length is { } expected && Written > expected)
+                if (primary is not null)
                 {
-                    throw new InvalidDataException($"upstream sent more than the {expected} bytes it announced");
+                    // Never hand the primary the final byte before verification.
+                    var deliverable = (int)(Readable - primaryPosition);
+                    if (deliverable > 0)
+                    {
+                        await primary.WriteAsync(buffer.AsMemory(read - (int)(Written - primaryPosition), deliverable));
+                        primaryPosition += deliverable;
+                    }
                 }
             }
 
+            // Verification
             if (Length is { } total && Written != total)
             {
                 throw new InvalidDataException($"upstream closed after {Written} of {total} bytes");
@@ -94,7 +160,22 @@ internal sealed partial class BlobDownload : IAsyncDisposable
                 _closing = true;
             }
 
-            await _upload.CommitAsync(cancellationToken);
+            _verified.TrySetResult();
+            Signal();
+            if (primary is not null)
+            {
+                // The held-back byte: the end of the final chunk, still in the buffer.
+                var remaining = (int)(Written - primaryPosition);
+                if (remaining > 0)
+                {
+                    await primary.WriteAsync(buffer.AsMemory(lastRead - remaining, remaining));
+                }
+
+                await primary.CompleteAsync();
+            }
+
+            // Commit
+            await _upload.CommitAsync(CancellationToken.None);
             _completion.TrySetResult();
         }
         catch (Exception ex)
@@ -105,18 +186,28 @@ internal sealed partial class BlobDownload : IAsyncDisposable
                 _closing = true;
             }
 
-            _completion.TrySetException(new BlobDownloadException($"The download of {_digest} from upstream failed ({ex.Message}); nothing was cached.", ex));
+            var failure = new BlobDownloadException($"The download of {_digest} from upstream failed ({ex.Message}); nothing was cached.", ex);
+            _verified.TrySetException(failure);
+            _completion.TrySetException(failure);
+            primary?.Fail(failure);
+            _primary.TrySetResult(null);
         }
         finally
         {
-            Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-            await DisposeAsync();
+            Signal();
+            await _upload.DisposeAsync();
+            if (_spool is not null)
+            {
+                await _spool.DisposeAsync();
+                // Readers keep their open handles; the name goes now.
+                File.Delete(_spoolPath!);
+            }
         }
     }
 
     /// <summary>
-    /// Opens a reader over the bytes so far and those to come; null once the download has finished, when the
-    /// caller should read the committed object from the bucket (or report the failure) instead.
+    /// Opens a reader over the bytes so far and those to come; null once the download has been verified or failed,
+    /// when the caller should read the committed object from the bucket (or report the failure) instead.
     /// </summary>
     public Stream? OpenReader()
     {
@@ -134,13 +225,13 @@ internal sealed partial class BlobDownload : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until more than <paramref name="position"/> bytes exist, or the download ends.</summary>
+    /// <summary>Waits until more than <paramref name="position"/> bytes are readable, or verification ended.</summary>
     internal async ValueTask WaitForAsync(long position, CancellationToken cancellationToken)
     {
         while (true)
         {
             var signal = Volatile.Read(ref _progress).Task;
-            if (Written > position || _completion.Task.IsCompleted)
+            if (Readable > position || _verified.Task.IsCompleted)
             {
                 return;
             }
@@ -149,22 +240,14 @@ internal sealed partial class BlobDownload : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _upload.DisposeAsync();
-        if (_spool is not null)
-        {
-            await _spool.DisposeAsync();
-            // Readers keep their open handles; the name goes now.
-            File.Delete(_spoolPath!);
-        }
-    }
-
     private void Announce(int count)
     {
         Interlocked.Add(ref _written, count);
-        Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        Signal();
     }
+
+    private void Signal() =>
+        Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Discarded download of {Digest} after {Bytes} bytes: {Reason}")]
     private static partial void LogDiscarded(ILogger logger, string digest, long bytes, string reason);

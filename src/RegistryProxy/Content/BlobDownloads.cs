@@ -13,6 +13,10 @@ internal sealed class BlobDownloads
 
     public int Count => _running.Count;
 
+    /// <summary>The running download of <paramref name="key"/>, if one has started.</summary>
+    public BlobDownload? Running(string key) =>
+        _running.TryGetValue(key, out var task) && task.IsCompletedSuccessfully ? task.Result : null;
+
     /// <summary>
     /// Joins the download of <paramref name="key"/> or starts it with <paramref name="start"/>, which returns
     /// the started download or null when upstream did not give the blob (the leader then answers from

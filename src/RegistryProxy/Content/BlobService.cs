@@ -36,6 +36,13 @@ internal sealed class BlobService(
         var digest = route.Digest!;
         var key = CacheKeys.Blob(digest);
         var cached = await bucket.HeadAsync(key, request.Aborted);
+        if (cached is null && downloads.Running(key) is { Verified.IsCompletedSuccessfully: true } committing)
+        {
+            // Every byte is in and verified; only the commit (a rename) is left. Wait for it rather than go upstream.
+            await committing.Completion.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).WaitAsync(request.Aborted);
+            cached = await bucket.HeadAsync(key, request.Aborted);
+        }
+
         var linkKey = CacheKeys.Link(route.Upstream, route.Repository, digest);
 
         if (cached is not null)
@@ -136,6 +143,23 @@ internal sealed class BlobService(
             }
 
             request.State.Cache = leader ? CacheOutcome.Miss : CacheOutcome.Shared;
+            if (leader)
+            {
+                // The starting client is fed by the pump itself: no read-back from disk.
+                SetBlobHeaders(request.Response, digest, download.Length);
+                try
+                {
+                    await download.ServePrimaryAsync(request.Response.BodyWriter, request.Aborted);
+                    request.State.Bytes = download.Written;
+                }
+                catch (BlobDownloadException ex)
+                {
+                    await FailStreamAsync(request, ex);
+                }
+
+                return;
+            }
+
             await using var reader = download.OpenReader();
             if (reader is null)
             {
@@ -144,27 +168,48 @@ internal sealed class BlobService(
                 return;
             }
 
-            var response = request.Response;
-            response.StatusCode = 200;
-            response.ContentType = "application/octet-stream";
-            response.ContentLength = download.Length;
-            response.Headers["Docker-Content-Digest"] = digest.ToString();
-            response.Headers.ETag = "\"" + digest + "\"";
-            response.Headers.AcceptRanges = "bytes";
+            SetBlobHeaders(request.Response, digest, download.Length);
             try
             {
-                await CopyAsync(reader, response, request);
+                await CopyAsync(reader, request.Response, request);
             }
-            catch (BlobDownloadException)
+            catch (BlobDownloadException ex)
             {
-                // Headers (and some bytes) are out: the only honest signal left is to cut the connection.
-                request.Http.Abort();
+                await FailStreamAsync(request, ex);
             }
         }
         finally
         {
             ownResult?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// A shared download failed under this client: a clean 502 if nothing was sent yet, otherwise a cut connection,
+    /// the only honest signal left once bytes are out (the last byte is always held back, so it is never complete).
+    /// </summary>
+    private static async Task FailStreamAsync(ProxyRequest request, BlobDownloadException failure)
+    {
+        var response = request.Response;
+        if (response.HasStarted)
+        {
+            request.Http.Abort();
+            return;
+        }
+
+        response.Headers.Remove("Docker-Content-Digest");
+        response.Headers.ETag = default;
+        await new RegistryError(RegistryErrorCode.Unavailable, $"{request.Route.Upstream.Describe()}: {failure.Message}", 502).WriteAsync(response, request.Aborted);
+    }
+
+    private static void SetBlobHeaders(HttpResponse response, Digest digest, long? length)
+    {
+        response.StatusCode = 200;
+        response.ContentType = "application/octet-stream";
+        response.ContentLength = length;
+        response.Headers["Docker-Content-Digest"] = digest.ToString();
+        response.Headers.ETag = "\"" + digest + "\"";
+        response.Headers.AcceptRanges = "bytes";
     }
 
     private async Task ServeFinishedAsync(ProxyRequest request, BlobDownload download, Digest digest, string key)
@@ -297,14 +342,29 @@ internal sealed class BlobService(
         }
     }
 
+    /// <summary>
+    /// Streams <paramref name="source"/> to the client, reading straight into the response pipe's memory so each
+    /// chunk is copied once between the file and the socket.
+    /// </summary>
     private static async Task CopyAsync(Stream source, HttpResponse response, ProxyRequest request)
     {
-        var buffer = new byte[CopyBufferSize];
-        int read;
-        while ((read = await source.ReadAsync(buffer, request.Aborted)) > 0)
+        var writer = response.BodyWriter;
+        while (true)
         {
-            await response.Body.WriteAsync(buffer.AsMemory(0, read), request.Aborted);
+            var memory = writer.GetMemory(CopyBufferSize);
+            var read = await source.ReadAsync(memory, request.Aborted);
+            if (read == 0)
+            {
+                break;
+            }
+
+            writer.Advance(read);
             request.State.Bytes += read;
+            var flushed = await writer.FlushAsync(request.Aborted);
+            if (flushed.IsCanceled || flushed.IsCompleted)
+            {
+                break;
+            }
         }
     }
 }

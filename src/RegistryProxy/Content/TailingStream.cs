@@ -31,7 +31,7 @@ internal sealed class TailingStream(BlobDownload download, Stream file) : Stream
 
         while (true)
         {
-            var available = download.Written - _position;
+            var available = download.Readable - _position;
             if (available > 0)
             {
                 var toRead = (int)Math.Min(available, buffer.Length);
@@ -45,12 +45,17 @@ internal sealed class TailingStream(BlobDownload download, Stream file) : Stream
                 return read;
             }
 
-            var completion = download.Completion;
-            if (completion.IsCompleted)
+            var verified = download.Verified;
+            if (verified.IsCompleted)
             {
-                // Rethrows the download's failure; on success everything was read.
-                await completion;
-                return 0;
+                // Rethrows the download's failure; once verified, everything up to Written is readable.
+                await verified;
+                if (_position >= download.Written)
+                {
+                    return 0;
+                }
+
+                continue;
             }
 
             await download.WaitForAsync(_position, cancellationToken);
