@@ -28,7 +28,7 @@ fi
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 set +e
-dotnet test Edge.sln -c Release --logger "trx" --results-directory "$results" "$@" 2>&1 | tee "$results/console.log"
+dotnet test Edge.sln -c Release --blame-hang-timeout 15m --blame-hang-dump-type none --logger "trx" --results-directory "$results" "$@" 2>&1 | tee "$results/console.log"
 status=${PIPESTATUS[0]}
 set -e
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using Edge.Functions;
 using Edge.RegistryProxy.Routing;
@@ -21,7 +22,10 @@ namespace Edge.RegistryProxy.Content;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The pump owns the spool and disposes it when it ends; nothing else may.")]
 internal sealed partial class BlobDownload
 {
-    private const int ChunkSize = 256 * 1024;
+    private const int ChunkSize = 1024 * 1024;
+
+    /// <summary>Wait for at least this much of a chunk before writing it on.</summary>
+    private const int MinimumRead = 512 * 1024;
 
     /// <summary>How long the pump waits for the starting request to attach as the primary sink.</summary>
     private static readonly TimeSpan PrimaryAttachTimeout = TimeSpan.FromSeconds(10);
@@ -106,42 +110,58 @@ internal sealed partial class BlobDownload
                 _primary.TrySetResult(null);
             }
 
-            using var hash = _digest.CreateHash();
-            var buffer = new byte[ChunkSize];
-            var lastRead = 0;
+            using var hasher = new ParallelHasher(_digest);
+            var held = new byte[1];
+            var heldCount = 0;
             long primaryPosition = 0;
-            int read;
-            while ((read = await upstreamBody.ReadAsync(buffer, cancellationToken)) > 0)
+            while (true)
             {
-                lastRead = read;
+                var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+                // Fill most of the buffer per round: fewer, larger file writes and client writes per gigabyte.
+                var read = await upstreamBody.ReadAtLeastAsync(buffer.AsMemory(0, ChunkSize), MinimumRead, throwOnEndOfStream: false, cancellationToken);
+                if (read == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    break;
+                }
+
                 if (Length is { } expected && Written + read > expected)
                 {
+                    ArrayPool<byte>.Shared.Return(buffer);
                     throw new InvalidDataException($"upstream sent more than the {expected} bytes it announced");
                 }
 
-                hash.AppendData(buffer, 0, read);
-                await _upload.Content.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                // Synchronous writes: a local file write lands in the page cache in microseconds, while an
+                // asynchronous one costs a thread-pool round trip per chunk on Linux.
+                _upload.Content.Write(buffer, 0, read);
                 if (_spool is not null)
                 {
-                    await _spool.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                    _spool.Write(buffer, 0, read);
                 }
                 else
                 {
                     // Readers open the upload's file: the bytes must reach the OS before we announce them.
-                    await _upload.Content.FlushAsync(cancellationToken);
+                    _upload.Content.Flush();
                 }
 
                 Announce(read);
                 if (primary is not null)
                 {
-                    // Never hand the primary the final byte before verification.
+                    // Never hand the primary the final byte before verification; keep it aside instead.
                     var deliverable = (int)(Readable - primaryPosition);
+                    var chunkStart = read - (int)(Written - primaryPosition);
                     if (deliverable > 0)
                     {
-                        await primary.WriteAsync(buffer.AsMemory(read - (int)(Written - primaryPosition), deliverable));
+                        await primary.WriteAsync(buffer.AsMemory(chunkStart, deliverable));
                         primaryPosition += deliverable;
                     }
+
+                    heldCount = (int)(Written - primaryPosition);
+                    buffer.AsSpan(read - heldCount, heldCount).CopyTo(held);
                 }
+
+                // The hasher owns the buffer from here and returns it to the pool.
+                await hasher.AddAsync(buffer, read, cancellationToken);
             }
 
             // Verification
@@ -150,7 +170,7 @@ internal sealed partial class BlobDownload
                 throw new InvalidDataException($"upstream closed after {Written} of {total} bytes");
             }
 
-            if (!_digest.Matches(hash.GetHashAndReset()))
+            if (!_digest.Matches(await hasher.CompleteAsync()))
             {
                 throw new InvalidDataException("the bytes upstream sent do not match the digest");
             }
@@ -164,11 +184,10 @@ internal sealed partial class BlobDownload
             Signal();
             if (primary is not null)
             {
-                // The held-back byte: the end of the final chunk, still in the buffer.
-                var remaining = (int)(Written - primaryPosition);
-                if (remaining > 0)
+                // The held-back byte: the end of the final chunk.
+                if (heldCount > 0)
                 {
-                    await primary.WriteAsync(buffer.AsMemory(lastRead - remaining, remaining));
+                    await primary.WriteAsync(held.AsMemory(0, heldCount));
                 }
 
                 await primary.CompleteAsync();
