@@ -23,7 +23,12 @@ internal sealed class PrimarySink(PipeWriter writer, CancellationToken clientAbo
 
         try
         {
-            var result = await writer.WriteAsync(bytes, clientAborted);
+            // One contiguous segment per chunk: the socket then sends it in few large writes instead of walking
+            // a chain of small pool blocks, as PipeWriter.WriteAsync would produce.
+            var memory = writer.GetMemory(bytes.Length);
+            bytes.CopyTo(memory);
+            writer.Advance(bytes.Length);
+            var result = await writer.FlushAsync(clientAborted);
             if (result.IsCanceled || result.IsCompleted)
             {
                 Detach();
