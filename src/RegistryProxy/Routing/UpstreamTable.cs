@@ -44,6 +44,7 @@ internal sealed partial class UpstreamTable
         var byName = new Dictionary<string, Upstream>(StringComparer.OrdinalIgnoreCase);
         var names = DefaultUpstreams.All.Select(d => d.Name).Concat(options.Upstreams.Keys).Distinct(StringComparer.OrdinalIgnoreCase);
         var registryHostOwners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var hostOwners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in names)
         {
             var builtIn = DefaultUpstreams.All.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -92,6 +93,19 @@ internal sealed partial class UpstreamTable
                 else
                 {
                     registryHostOwners[host] = name;
+                }
+            }
+
+            var extraHosts = configured?.Hosts ?? [];
+            foreach (var host in extraHosts)
+            {
+                if (Uri.CheckHostName(host) is not (UriHostNameType.Dns or UriHostNameType.IPv4))
+                {
+                    errors.Add($"Upstreams:{name}:Hosts: '{host}' must be a host name without scheme or port.");
+                }
+                else if (!hostOwners.TryAdd(host, name))
+                {
+                    errors.Add($"Upstreams:{name}:Hosts: '{host}' is already served by upstream '{hostOwners[host]}'.");
                 }
             }
 

@@ -295,4 +295,30 @@ public class UpstreamTableTests
 
         Assert.Equal("https://r.example.com/mirror/v2/a/manifests/1?x=y", mine.Resolve("/v2/a/manifests/1?x=y").ToString());
     }
+
+    [Theory]
+    [InlineData("hub.example.com:5000")]
+    [InlineData("http://hub.example.com")]
+    [InlineData("bad host")]
+    public void Build_ExtraHostNotAHostName_ReportsError(string host)
+    {
+        var errors = ErrorsFor("ghcr", new UpstreamOptions { Hosts = [host] });
+
+        Assert.Contains(errors, e => e.Contains(host, StringComparison.Ordinal) && e.Contains("Hosts", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Build_SameExtraHostOnTwoUpstreams_ReportsError()
+    {
+        var (_, errors) = Build(new RegistryProxyOptions
+        {
+            Upstreams =
+            {
+                ["ghcr"] = new UpstreamOptions { Hosts = ["mirror.example.com"] },
+                ["quay"] = new UpstreamOptions { Hosts = ["MIRROR.example.com"] },
+            },
+        });
+
+        Assert.Contains(errors, e => e.Contains("already served", StringComparison.Ordinal));
+    }
 }
