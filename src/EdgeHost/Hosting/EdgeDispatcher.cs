@@ -60,8 +60,7 @@ internal sealed partial class EdgeDispatcher(
             ? null
             : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
         var aborted = linked?.Token ?? context.RequestAborted;
-        var logger = loggerFactory.CreateLogger("Edge.Function." + function.Name);
-        var fetchContext = new FetchContext(logger, client, background, aborted);
+        var fetchContext = new FetchContext(function.Logger, client, background, aborted);
 
         // 5. Handler
         try

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Edge.RegistryProxy.Content;
 
 namespace Edge.RegistryProxy.Auth;
 
@@ -71,10 +72,10 @@ internal sealed class TokenFetcher(HttpMessageInvoker http, TimeSpan timeout)
         try
         {
             using var response = await http.SendAsync(request, timeoutSource.Token);
-            var body = await ReadBoundedAsync(response.Content, timeoutSource.Token);
+            var body = await BoundedBody.ReadAsync(response.Content, MaxBodyBytes, "token answer", timeoutSource.Token);
             return TokenResponse.FromBody((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), body);
         }
-        catch (HttpRequestException)
+        catch (Exception ex) when (ex is HttpRequestException or InvalidDataException or IOException)
         {
             return null;
         }
@@ -82,24 +83,5 @@ internal sealed class TokenFetcher(HttpMessageInvoker http, TimeSpan timeout)
         {
             return null;
         }
-    }
-
-    private static async Task<byte[]> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                throw new HttpRequestException("The token service's answer is larger than 1 MiB.");
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 }

@@ -247,7 +247,7 @@ internal sealed class ManifestService(
         byte[] bytes;
         try
         {
-            bytes = await ReadBoundedAsync(response, options.MaxManifestBytes, request.Aborted);
+            bytes = await BoundedBody.ReadAsync(response.Content, options.MaxManifestBytes, "manifest", request.Aborted);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidDataException)
         {
@@ -350,28 +350,4 @@ internal sealed class ManifestService(
         response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault()
         : response.Content.Headers.TryGetValues(name, out var contentValues) ? contentValues.FirstOrDefault()
         : null;
-
-    private static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, int limit, CancellationToken cancellationToken)
-    {
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"the manifest is larger than {limit} bytes"));
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        if (response.Content.Headers.ContentLength is { } expected && expected != buffer.Length)
-        {
-            throw new InvalidDataException($"upstream closed after {buffer.Length} of {expected} bytes");
-        }
-
-        return buffer.ToArray();
-    }
 }
