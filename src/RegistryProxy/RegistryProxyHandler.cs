@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Edge.Functions;
 using Edge.RegistryProxy.Auth;
+using Edge.RegistryProxy.Cache;
 using Edge.RegistryProxy.Content;
 using Edge.RegistryProxy.Errors;
 using Edge.RegistryProxy.Routing;
@@ -85,8 +86,15 @@ public sealed partial class RegistryProxyHandler : IFetchHandler
         _router = new RegistryRouter(table);
         _tokens = new TokenRelay(table, realms, upstreamClient, fetcher, anonymous, env.Time);
         _base = new BaseEndpoint(upstreamClient, env.Time);
-        _manifests = new ManifestService(upstreamClient, bucket!, store!, access, options, env.Time);
-        _blobs = new BlobService(upstreamClient, bucket!, store!, access, new BlobDownloads(), env.ScratchDirectory, _log);
+        var accessLog = new CacheAccessLog(env.Time, enabled: options.MaxCacheSize > 0);
+        var downloads = new BlobDownloads();
+        _manifests = new ManifestService(upstreamClient, bucket!, store!, access, accessLog, options, env.Time);
+        _blobs = new BlobService(upstreamClient, bucket!, store!, access, downloads, accessLog, env.ScratchDirectory, _log);
+        if (accessLog.Enabled)
+        {
+            // Runs for the life of the process; each sweep is bounded and never throws.
+            _ = new CacheSweeper(bucket!, store!, accessLog, downloads, options, env.Time, env.LoggerFactory.CreateLogger("Edge.RegistryProxy.Cache")).Start();
+        }
         _tags = new TagListService(upstreamClient);
     }
 
@@ -151,7 +159,7 @@ public sealed partial class RegistryProxyHandler : IFetchHandler
         return Results.Empty;
     }
 
-    private static void Validate(RegistryProxyOptions options, List<string> errors)
+    internal static void Validate(RegistryProxyOptions options, List<string> errors)
     {
         if (options.TagTtl < TimeSpan.Zero)
         {
@@ -176,6 +184,21 @@ public sealed partial class RegistryProxyHandler : IFetchHandler
         if (options.MaxManifestBytes is < 1024 or > 64 * 1024 * 1024)
         {
             errors.Add("MaxManifestBytes must be between 1 KiB and 64 MiB.");
+        }
+
+        if (options.MaxCacheSize < 0)
+        {
+            errors.Add("MaxCacheSize must not be negative (0 means unlimited).");
+        }
+
+        if (options.CacheSweepInterval <= TimeSpan.Zero)
+        {
+            errors.Add("CacheSweepInterval must be positive.");
+        }
+
+        if (options.CacheProtectRecent < TimeSpan.Zero)
+        {
+            errors.Add("CacheProtectRecent must not be negative.");
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Edge.Functions;
 using Edge.RegistryProxy.Auth;
+using Edge.RegistryProxy.Cache;
 using Edge.RegistryProxy.Errors;
 using Edge.RegistryProxy.Routing;
 using Microsoft.AspNetCore.Http;
@@ -25,6 +26,7 @@ internal sealed class BlobService(
     IKeyValueStore store,
     AccessPolicy access,
     BlobDownloads downloads,
+    CacheAccessLog accessLog,
     string scratchDirectory,
     ILogger logger)
 {
@@ -101,6 +103,16 @@ internal sealed class BlobService(
                 await store.PutAsync(linkKey, "1"u8.ToArray(), cancellationToken: request.Aborted);
                 var upload = await bucket.BeginPutAsync(key, new ObjectPutOptions { ContentType = "application/octet-stream" }, request.Aborted);
                 var started = new BlobDownload(digest, response.Content.Headers.ContentLength, upload, scratchDirectory, logger);
+                if (accessLog.Enabled)
+                {
+                    // A new object counts as used when committed, so a sweep right after never takes it.
+                    _ = started.Completion.ContinueWith(
+                        t => { if (t.IsCompletedSuccessfully) { accessLog.Touch(key); } },
+                        CancellationToken.None,
+                        TaskContinuationOptions.ExecuteSynchronously,
+                        TaskScheduler.Default);
+                }
+
                 var body = await response.Content.ReadAsStreamAsync(CancellationToken.None);
                 var upstreamResponse = ownResult;
                 ownResult = null; // owned by the pump from here on
@@ -236,6 +248,7 @@ internal sealed class BlobService(
 
     private async Task WriteCachedAsync(ProxyRequest request, Digest digest, ObjectInfo info)
     {
+        accessLog.Touch(CacheKeys.Blob(digest));
         var response = request.Response;
         response.Headers["Docker-Content-Digest"] = digest.ToString();
         response.Headers.ETag = "\"" + digest + "\"";

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Edge.Functions;
 using Edge.RegistryProxy.Auth;
+using Edge.RegistryProxy.Cache;
 using Edge.RegistryProxy.Errors;
 using Edge.RegistryProxy.Routing;
 using Microsoft.AspNetCore.Http;
@@ -18,6 +19,7 @@ internal sealed class ManifestService(
     IObjectBucket bucket,
     IKeyValueStore store,
     AccessPolicy access,
+    CacheAccessLog accessLog,
     RegistryProxyOptions options,
     TimeProvider time)
 {
@@ -277,6 +279,7 @@ internal sealed class ManifestService(
     {
         using var content = new MemoryStream(bytes, writable: false);
         await bucket.PutAsync(CacheKeys.Manifest(digest), content, new ObjectPutOptions { ContentType = contentType }, cancellationToken);
+        accessLog.Touch(CacheKeys.Manifest(digest));
         await store.PutAsync(CacheKeys.Link(route.Upstream, route.Repository, digest), "1"u8.ToArray(), cancellationToken: cancellationToken);
         // Link what the manifest points to, so its layers (and an index's manifests) stay pullable from cache
         // for this repository when upstream is down.
@@ -291,6 +294,7 @@ internal sealed class ManifestService(
 
     private async Task WriteCachedAsync(ProxyRequest request, Digest digest, ObjectInfo info)
     {
+        accessLog.Touch(CacheKeys.Manifest(digest));
         var response = request.Response;
         SetManifestHeaders(response, digest, info.ContentType ?? "application/octet-stream", info.Size);
         if (request.IsHead)

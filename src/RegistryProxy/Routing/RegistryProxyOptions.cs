@@ -45,4 +45,24 @@ public sealed class RegistryProxyOptions
 
     /// <summary>The key-value binding for tags, links and access records. Default <c>meta</c>.</summary>
     public string MetadataStore { get; set; } = "meta";
+
+    /// <summary>
+    /// The most bytes of blobs and manifests the cache bucket may hold. When a sweep finds more, it deletes the
+    /// least recently used objects until the cache is at 90% of this (so it does not sweep again at once).
+    /// Default 0: unlimited, as before this setting existed; only the operator knows how much disk is theirs.
+    /// </summary>
+    public long MaxCacheSize { get; set; }
+
+    /// <summary>
+    /// How often the cache is measured (and trimmed when over <see cref="MaxCacheSize"/>). Default 5 minutes:
+    /// listing a large cache costs disk reads, and a pull rarely adds more than a few minutes' worth of data.
+    /// Only used when <see cref="MaxCacheSize"/> is set.
+    /// </summary>
+    public TimeSpan CacheSweepInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Objects used (served or committed) within this long are never evicted, so a pull in progress keeps the
+    /// layers it already has. Default 1 minute: longer than the gap between a pull's requests.
+    /// </summary>
+    public TimeSpan CacheProtectRecent { get; set; } = TimeSpan.FromMinutes(1);
 }
