@@ -191,9 +191,9 @@ public sealed partial class RegistryProxyHandler : IFetchHandler
             errors.Add("MaxCacheSize must not be negative (0 means unlimited).");
         }
 
-        if (options.CacheSweepInterval <= TimeSpan.Zero)
+        if (options.CacheSweepInterval <= TimeSpan.Zero || options.CacheSweepInterval > TimeSpan.FromDays(1))
         {
-            errors.Add("CacheSweepInterval must be positive.");
+            errors.Add("CacheSweepInterval must be positive and at most 1 day.");
         }
 
         if (options.CacheProtectRecent < TimeSpan.Zero)

@@ -30,6 +30,10 @@ public sealed class CacheOptionsValidationTests
     }
 
     [Fact]
+    public void SweepInterval_OverADay_IsRejected() =>
+        Assert.Contains(Validate(new RegistryProxyOptions { CacheSweepInterval = TimeSpan.FromDays(2) }), e => e.Contains("CacheSweepInterval", StringComparison.Ordinal));
+
+    [Fact]
     public void Invalid_AllReportedTogether()
     {
         var errors = Validate(new RegistryProxyOptions { MaxCacheSize = -1, CacheSweepInterval = TimeSpan.Zero, CacheProtectRecent = TimeSpan.FromSeconds(-1) });
