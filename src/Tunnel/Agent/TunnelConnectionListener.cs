@@ -135,7 +135,17 @@ internal sealed partial class TunnelConnectionListener : IConnectionListener
                 await connection.DisposeAsync();
             }
 
-            await connection.Completion;
+            try
+            {
+                // Unbinding must not wait for handed-over connections: Kestrel drains them after unbinding.
+                await connection.Completion.WaitAsync(token);
+            }
+            catch (OperationCanceledException)
+            {
+                status.OnDisconnected();
+                return;
+            }
+
             status.OnDisconnected();
             var lived = _time.GetElapsedTime(started);
             Log.Disconnected(_logger, options.TunnelId, slot, connection.ConnectionId, lived);
