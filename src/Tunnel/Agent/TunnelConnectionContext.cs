@@ -14,6 +14,7 @@ internal sealed class TunnelConnectionContext : ConnectionContext, IConnectionId
     private readonly Stream _stream;
     private readonly CancellationTokenSource _closed = new();
     private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _pump;
     private int _disposeStarted;
 
     public TunnelConnectionContext(Stream stream, TunnelEndPoint endPoint)
@@ -27,7 +28,13 @@ internal sealed class TunnelConnectionContext : ConnectionContext, IConnectionId
         LocalEndPoint = endPoint;
         RemoteEndPoint = new DnsEndPoint(RelayUri.DnsSafeHost, RelayUri.Port);
         Input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
-        Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024, leaveOpen: true));
+
+        // Kestrel writes into a pipe drained by our own pump (as its socket transport does) rather than straight
+        // into the stream: a broken relay stream then completes the pipe instead of throwing into Kestrel's HTTP/2
+        // frame writer (which logs every such write as an unexpected error).
+        var output = new Pipe(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, useSynchronizationContext: false));
+        Output = output.Writer;
+        _pump = PumpAsync(output.Reader);
         ConnectionClosed = _closed.Token;
         Transport = this;
 
@@ -79,14 +86,62 @@ internal sealed class TunnelConnectionContext : ConnectionContext, IConnectionId
     {
         if (Interlocked.Exchange(ref _disposeStarted, 1) == 0)
         {
-            await Input.CompleteAsync();
-            await Output.CompleteAsync();
-            await _stream.DisposeAsync();
-            Cancel();
-            _disposed.TrySetResult();
+            try
+            {
+                await Input.CompleteAsync();
+                await Output.CompleteAsync();
+
+                // Let the last frames (GOAWAY) reach the relay, but never hang on a relay that stopped reading.
+                await _pump.WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception)
+            {
+            }
+            finally
+            {
+                await _stream.DisposeAsync();
+                Cancel();
+                _disposed.TrySetResult();
+            }
         }
 
         await base.DisposeAsync();
+    }
+
+    private async Task PumpAsync(PipeReader reader)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync();
+                var buffer = result.Buffer;
+                foreach (var segment in buffer)
+                {
+                    await _stream.WriteAsync(segment);
+                }
+
+                if (!buffer.IsEmpty)
+                {
+                    await _stream.FlushAsync();
+                }
+
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception)
+        {
+            // The relay end is gone: make Kestrel see the connection close.
+            Cancel();
+        }
+        finally
+        {
+            await reader.CompleteAsync();
+        }
     }
 
     private void Cancel()

@@ -79,6 +79,10 @@ public sealed partial class TunnelRelay
         {
             _registry.Remove(connection);
             connection.Dispose();
+
+            // Kestrel would wait for the reads still pending on the upgraded stream before closing the socket; abort
+            // so the agent sees the end at once and redials.
+            context.Abort();
             Log.AgentDisconnected(_logger, tunnelId, agentId, connection.Id);
         }
     }
