@@ -52,7 +52,9 @@ public sealed partial class TunnelRelay
         Interlocked.Increment(ref counters.InFlight);
         try
         {
-            var status = await ForwardToTunnelAsync(context, rule.TunnelId, path, counters);
+            var status = IsWebSocketUpgrade(context)
+                ? await ForwardWebSocketAsync(context, rule.TunnelId, path, counters)
+                : await ForwardToTunnelAsync(context, rule.TunnelId, path, counters);
             counters.CountStatus(status);
         }
         finally
@@ -193,10 +195,17 @@ public sealed partial class TunnelRelay
             message.Content = new StreamContent(body, CopyBufferSize);
         }
 
+        CopyRequestHeaders(context, message, null);
+        return message;
+    }
+
+    private static void CopyRequestHeaders(HttpContext context, HttpRequestMessage message, HashSet<string>? skip)
+    {
+        var request = context.Request;
         var connectionTokens = request.Headers.Connection;
         foreach (var (name, values) in request.Headers)
         {
-            if (s_hopByHop.Contains(name) || name.StartsWith(':') || ListedIn(connectionTokens, name))
+            if (s_hopByHop.Contains(name) || name.StartsWith(':') || ListedIn(connectionTokens, name) || (skip?.Contains(name) ?? false))
             {
                 continue;
             }
@@ -217,7 +226,6 @@ public sealed partial class TunnelRelay
         message.Headers.TryAddWithoutValidation("X-Forwarded-For", PeerOf(context));
         message.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
         message.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
-        return message;
     }
 
     private async Task<int> CopyResponseAsync(HttpContext context, HttpResponseMessage response, string tunnelId, string path, TunnelCounters counters)

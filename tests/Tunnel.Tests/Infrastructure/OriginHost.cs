@@ -65,6 +65,7 @@ internal sealed class OriginHost : IAsyncDisposable
         });
         var app = builder.Build();
         var host = new OriginHost(app, tunnel) { Name = name };
+        app.UseWebSockets();
         app.Run(host.HandleAsync);
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
@@ -119,6 +120,25 @@ internal sealed class OriginHost : IAsyncDisposable
                     await context.Response.WriteAsync($"data: event {i}\n\n", context.RequestAborted);
                     await context.Response.Body.FlushAsync(context.RequestAborted);
                     await Task.Delay(300, context.RequestAborted);
+                }
+
+                break;
+            case "/ws" when context.WebSockets.IsWebSocketRequest:
+                using (var socket = await context.WebSockets.AcceptWebSocketAsync())
+                {
+                    var buffer = new byte[4096];
+                    while (true)
+                    {
+                        var message = await socket.ReceiveAsync(buffer, context.RequestAborted);
+                        if (message.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+                        {
+                            await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", context.RequestAborted);
+                            break;
+                        }
+
+                        var reply = Encoding.UTF8.GetBytes($"{Name}:{context.Request.Protocol}:" + Encoding.UTF8.GetString(buffer, 0, message.Count));
+                        await socket.SendAsync(reply, System.Net.WebSockets.WebSocketMessageType.Text, true, context.RequestAborted);
+                    }
                 }
 
                 break;
