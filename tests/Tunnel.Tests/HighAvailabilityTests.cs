@@ -65,6 +65,30 @@ public sealed class HighAvailabilityTests
     }
 
     [Fact]
+    public async Task Forward_ConnectionsGoneBeforeSending_RetriedOnAnotherConnection()
+    {
+        await using var relay = await RelayHost.StartAsync();
+        await using var origin = await OriginHost.StartAsync(OriginHost.AgentOptions(relay.Uri, connections: 3));
+        await relay.WaitForConnectionsAsync("t1", 3);
+        using var client = new PublicClient(relay.Port);
+        var connections = relay.Relay.Registry.All();
+
+        // Two of three connections look alive but refuse to connect: requests must still all succeed, with a body too.
+        connections[0].SimulateEndedHttp2Connection();
+        connections[1].SimulateEndedHttp2Connection();
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await client.SendAsync("app.test", "/upload", HttpMethod.Post, new ByteArrayContent(new byte[1000]));
+            Assert.Equal(200, (int)response.StatusCode);
+            Assert.StartsWith("1000 ", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        var t1 = relay.Relay.GetStatus().Single(s => s.TunnelId == "t1");
+        Assert.InRange(t1.Retries, 1, 2);
+        Assert.Contains(relay.Logs.Lines, l => l.Contains("unusable before the request was sent", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ConcurrentRequests_SpreadOverConnections()
     {
         await using var relay = await RelayHost.StartAsync();

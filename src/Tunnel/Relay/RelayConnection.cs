@@ -73,6 +73,10 @@ internal sealed class RelayConnection : IDisposable
         Stream.Dispose();
     }
 
+    /// <summary>Makes the next connect attempt refuse, as after the HTTP/2 connection on the stream ended while the
+    /// relay has not noticed yet (for tests of the retry path).</summary>
+    internal void SimulateEndedHttp2Connection() => Interlocked.Exchange(ref _claimed, 1);
+
     private ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _claimed, 1) == 0 && IsAlive)

@@ -39,6 +39,8 @@ public sealed partial class TunnelRelay : IDisposable
         lifetime?.ApplicationStopping.Register(CloseAllConnections);
     }
 
+    internal TunnelRegistry Registry => _registry;
+
     /// <summary>Public requests that matched no (public) ingress rule.</summary>
     public long NoRouteRequests => Interlocked.Read(ref _noRoute);
 
