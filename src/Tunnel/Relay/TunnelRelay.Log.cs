@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+
+namespace Edge.Tunnel.Relay;
+
+public sealed partial class TunnelRelay
+{
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Tunnel {TunnelId}: agent {AgentId} connected from {Peer} (connection {ConnectionId})")]
+        public static partial void AgentConnected(ILogger logger, string tunnelId, string agentId, string peer, long connectionId);
+
+        [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Tunnel {TunnelId}: agent {AgentId} connection {ConnectionId} closed")]
+        public static partial void AgentDisconnected(ILogger logger, string tunnelId, string agentId, long connectionId);
+
+        [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Tunnel {TunnelId}: refused agent {AgentId} from {Peer} with {Status}: {Reason}")]
+        public static partial void AgentRefused(ILogger logger, string tunnelId, string agentId, string peer, int status, string reason);
+
+        [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "No tunnel route for host {Host}, path {Path}")]
+        public static partial void NoRoute(ILogger logger, string host, string path);
+
+        [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Tunnel {TunnelId}: no connected agent for {Method} {Host}{Path}")]
+        public static partial void NoAgent(ILogger logger, string tunnelId, string method, string host, string path);
+
+        [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Tunnel {TunnelId}: connection {ConnectionId} unusable before the request was sent ({Reason}); retrying (attempt {Attempt})")]
+        public static partial void Retrying(ILogger logger, string tunnelId, long connectionId, string reason, int attempt);
+
+        [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Tunnel {TunnelId}: forwarding {Method} {Path} failed: {Error}")]
+        public static partial void ForwardFailed(ILogger logger, string tunnelId, string method, string path, ForwardError error, Exception exception);
+
+        [LoggerMessage(EventId = 114, Level = LogLevel.Debug, Message = "Tunnel {TunnelId}: client aborted {Method} {Path}")]
+        public static partial void ClientAborted(ILogger logger, string tunnelId, string method, string path);
+    }
+}

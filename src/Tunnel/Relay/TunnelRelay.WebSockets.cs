@@ -1,0 +1,139 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Edge.Tunnel.Relay;
+
+public sealed partial class TunnelRelay
+{
+    private static readonly HashSet<string> s_webSocketRequestSkip = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Sec-WebSocket-Key", "Sec-WebSocket-Version",
+    };
+
+    private static bool IsWebSocketUpgrade(HttpContext context) =>
+        context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true }
+        && context.Request.Headers.Upgrade.ToString().Equals("websocket", StringComparison.OrdinalIgnoreCase)
+        && context.Request.Headers.ContainsKey("Sec-WebSocket-Key");
+
+    /// <summary>
+    /// A public HTTP/1.1 WebSocket upgrade, carried to the agent as an HTTP/2 extended CONNECT (RFC 8441).
+    /// </summary>
+    /// <remarks>
+    /// 1. Send <c>CONNECT</c> with <c>:protocol websocket</c> on a tunnel connection (same choice and retry rule as
+    ///    other requests; no body, so only a refused connect is retried).
+    /// 2. Not 200: the agent's answer goes to the client as an ordinary response.
+    /// 3. 200: answer the client 101 with the Sec-WebSocket-Accept its key calls for, then copy bytes both ways until
+    ///    either side ends; WebSocket framing is end to end, the relay never parses it.
+    /// </remarks>
+    private async Task<int> ForwardWebSocketAsync(HttpContext context, string tunnelId, string path, TunnelCounters counters)
+    {
+        var request = context.Request;
+        var aborted = context.RequestAborted;
+        List<RelayConnection>? tried = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            var connection = _registry.Pick(tunnelId, tried);
+            if (connection is null)
+            {
+                Log.NoAgent(_logger, tunnelId, request.Method, Sanitize(request.Host.Host), path);
+                await WriteTextAsync(context, StatusCodes.Status502BadGateway, $"tunnel {tunnelId} has no connected agent");
+                return StatusCodes.Status502BadGateway;
+            }
+
+            // 1. Extended CONNECT.
+            using var message = new HttpRequestMessage(HttpMethod.Connect, new Uri(string.Concat("http://edge-tunnel", request.PathBase.Add(request.Path).ToUriComponent(), request.QueryString.ToUriComponent())))
+            {
+                Version = HttpVersion.Version20,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            };
+            message.Headers.Protocol = "websocket";
+            CopyRequestHeaders(context, message, s_webSocketRequestSkip);
+            message.Headers.TryAddWithoutValidation("Sec-WebSocket-Version", "13");
+
+            HttpResponseMessage response;
+            connection.Enter();
+            try
+            {
+                response = await connection.Invoker.SendAsync(message, aborted);
+            }
+            catch (Exception ex) when (!aborted.IsCancellationRequested && attempt < _options.MaxAttempts && NeverReachedAgent(ex, null))
+            {
+                connection.Exit();
+                (tried ??= []).Add(connection);
+                Interlocked.Increment(ref counters.Retries);
+                Log.Retrying(_logger, tunnelId, connection.Id, ex.Message, attempt + 1);
+                continue;
+            }
+            catch (Exception ex)
+            {
+                connection.Exit();
+                if (aborted.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref counters.ClientAborts);
+                    return StatusCodes.Status499ClientClosedRequest;
+                }
+
+                Log.ForwardFailed(_logger, tunnelId, request.Method, path, ForwardError.AgentRequestFailed, ex);
+                await WriteTextAsync(context, StatusCodes.Status502BadGateway, $"tunnel {tunnelId}: the agent did not answer");
+                return StatusCodes.Status502BadGateway;
+            }
+
+            try
+            {
+                using (response)
+                {
+                    // 2. Refused by the origin.
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        return await CopyResponseAsync(context, response, tunnelId, path, counters);
+                    }
+
+                    // 3. Upgrade the client and splice.
+                    await using var agentStream = await response.Content.ReadAsStreamAsync(aborted);
+                    CopyResponseHeaders(response.Headers, context.Response.Headers);
+                    context.Response.Headers.Upgrade = "websocket";
+                    context.Response.Headers["Sec-WebSocket-Accept"] = AcceptKey(request.Headers["Sec-WebSocket-Key"].ToString());
+                    var clientStream = await context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync();
+                    using var done = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                    var up = SpliceAsync(clientStream, agentStream, counters, toAgent: true, done.Token);
+                    var down = SpliceAsync(agentStream, clientStream, counters, toAgent: false, done.Token);
+                    await Task.WhenAny(up, down);
+                    await done.CancelAsync();
+                    await Task.WhenAll(up, down);
+                    return StatusCodes.Status101SwitchingProtocols;
+                }
+            }
+            finally
+            {
+                connection.Exit();
+            }
+        }
+    }
+
+    private static async Task SpliceAsync(Stream source, Stream destination, TunnelCounters counters, bool toAgent, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                await destination.FlushAsync(cancellationToken);
+                Interlocked.Add(ref toAgent ? ref counters.BytesToAgent : ref counters.BytesFromAgent, read);
+            }
+        }
+        catch (Exception)
+        {
+            // Either side ending ends the session; the caller cancels the other direction.
+        }
+    }
+
+#pragma warning disable CA5350 // RFC 6455 defines Sec-WebSocket-Accept with SHA-1; it is not used for security here.
+    private static string AcceptKey(string key) =>
+        Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+#pragma warning restore CA5350
+}

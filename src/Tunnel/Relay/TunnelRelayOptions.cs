@@ -1,0 +1,85 @@
+namespace Edge.Tunnel.Relay;
+
+/// <summary>The relay: which tunnels it accepts agents for and how public requests map onto them.</summary>
+public sealed class TunnelRelayOptions
+{
+    /// <summary>Tunnels and their agent tokens.</summary>
+    public List<TunnelDefinition> Tunnels { get; set; } = [];
+
+    /// <summary>Public-entry rules; the most specific matching rule wins (exact host over wildcard, longer wildcard
+    /// suffix first, then longer path prefix).</summary>
+    public List<TunnelIngressRule> Ingress { get; set; } = [];
+
+    /// <summary>Attempts per request, counting the first. Default 3 (as cloudflared). A retry happens only when the
+    /// request provably never reached an agent.</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>Initial HTTP/2 receive window per stream on the relay's client side. Default 4 MiB: one download
+    /// over a tunnel runs at loopback speed without waiting for the window to grow.</summary>
+    public int InitialStreamWindowSize { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>HTTP/2 PING interval on idle tunnel connections. Default 15 s: a dead agent connection is found and
+    /// dropped from the pool within <see cref="KeepAlivePingDelay"/> + <see cref="KeepAlivePingTimeout"/>.</summary>
+    public TimeSpan KeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a PING may go unanswered. Default 20 s.</summary>
+    public TimeSpan KeepAlivePingTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Returns every configuration error at once (empty when valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var tunnel in Tunnels)
+        {
+            if (string.IsNullOrWhiteSpace(tunnel.Id))
+            {
+                errors.Add("Tunnels: every tunnel needs an Id");
+                continue;
+            }
+
+            if (!ids.Add(tunnel.Id))
+            {
+                errors.Add($"Tunnels: '{tunnel.Id}' is defined twice");
+            }
+
+            var hasToken = !string.IsNullOrEmpty(tunnel.Token);
+            var hasHash = !string.IsNullOrEmpty(tunnel.TokenSha256);
+            if (hasToken == hasHash)
+            {
+                errors.Add($"Tunnels: '{tunnel.Id}' needs exactly one of Token or TokenSha256");
+            }
+            else if (hasHash && (tunnel.TokenSha256!.Length != 64 || !tunnel.TokenSha256.All(Uri.IsHexDigit)))
+            {
+                errors.Add($"Tunnels: '{tunnel.Id}' TokenSha256 must be 64 hex digits");
+            }
+        }
+
+        foreach (var rule in Ingress)
+        {
+            var host = rule.Host;
+            var name = host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
+            if (string.IsNullOrWhiteSpace(name) || name.Contains('*', StringComparison.Ordinal) || name.Contains(':', StringComparison.Ordinal) || name.Contains('/', StringComparison.Ordinal))
+            {
+                errors.Add($"Ingress: host '{host}' must be a name or *.suffix, without port or path");
+            }
+
+            if (rule.PathPrefix is { Length: > 0 } prefix && !prefix.StartsWith('/'))
+            {
+                errors.Add($"Ingress: path prefix '{prefix}' of host '{host}' must start with '/'");
+            }
+
+            if (!ids.Contains(rule.TunnelId))
+            {
+                errors.Add($"Ingress: host '{host}' names unknown tunnel '{rule.TunnelId}'");
+            }
+        }
+
+        if (MaxAttempts is < 1 or > 10)
+        {
+            errors.Add("MaxAttempts must be between 1 and 10");
+        }
+
+        return errors;
+    }
+}
