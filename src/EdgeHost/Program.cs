@@ -29,7 +29,9 @@ internal static class Program
         Microsoft.AspNetCore.Builder.WebApplication app;
         try
         {
-            app = EdgeApplication.Build(command.ConfigFile, command.Overrides);
+            app = command.Command == "relay"
+                ? RelayApplication.Build(command.ConfigFile, command.Overrides)
+                : EdgeApplication.Build(command.ConfigFile, command.Overrides);
         }
         catch (EdgeConfigurationException ex)
         {

@@ -8,6 +8,7 @@ internal sealed record CommandLine(string Command, string? ConfigFile, string[] 
 
         Usage:
           edge serve [--config FILE] [--KEY=VALUE ...]   run the host (registry proxy on :5000 by default)
+          edge relay [--config FILE] [--KEY=VALUE ...]   run a tunnel relay (public entry and agent endpoint, :8080)
           edge version                                  print the version
           edge help                                     print this text
 
@@ -26,6 +27,7 @@ internal sealed record CommandLine(string Command, string? ConfigFile, string[] 
         var command = args[0] switch
         {
             "serve" => "serve",
+            "relay" => "relay",
             "version" or "--version" => "version",
             "help" or "--help" or "-h" => "help",
             _ => null,

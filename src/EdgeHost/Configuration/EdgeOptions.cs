@@ -32,4 +32,10 @@ public sealed class EdgeOptions
 
     /// <summary>The key-value store behind every namespace.</summary>
     public KeyValueOptions KeyValue { get; set; } = new();
+
+    /// <summary>
+    /// The built-in tunnel agent (<c>Edge:Tunnel</c>): with a relay URL set, the host also serves through a
+    /// relay it dials out to. Default: off.
+    /// </summary>
+    public Edge.Tunnel.Agent.TunnelAgentOptions Tunnel { get; set; } = new();
 }

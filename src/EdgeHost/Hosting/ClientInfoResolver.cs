@@ -32,10 +32,15 @@ internal sealed class ClientInfoResolver(IReadOnlyList<IPNetwork> trustedProxies
         var peer = context.Connection.RemoteIpAddress;
         var scheme = request.Scheme;
         var host = request.Host.HasValue ? request.Host.Value! : "localhost";
-        if (peer is null || !IsTrusted(peer))
+        // Requests through the tunnel carry the public client's address, scheme and host as forwarding headers,
+        // set by our relay (which overwrites whatever the public client sent): believe them there.
+        var tunneled = context.Features.Get<Edge.Tunnel.Agent.ITunnelConnectionFeature>() is not null;
+        if (!tunneled && (peer is null || !IsTrusted(peer)))
         {
             return new ClientInfo(peer, scheme, host);
         }
+
+        peer ??= IPAddress.Loopback;
 
         var address = peer;
         // Walk X-Forwarded-For from the right: the first hop that is not itself a trusted proxy is the client.
@@ -51,7 +56,7 @@ internal sealed class ClientInfoResolver(IReadOnlyList<IPNetwork> trustedProxies
                 }
 
                 address = hop;
-                if (!IsTrusted(hop))
+                if (tunneled || !IsTrusted(hop))
                 {
                     break;
                 }

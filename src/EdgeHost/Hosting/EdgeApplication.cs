@@ -1,6 +1,7 @@
 using Edge.Functions;
 using Edge.Host.Bindings;
 using Edge.Host.Configuration;
+using Edge.Tunnel.Agent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
@@ -31,21 +32,7 @@ internal static class EdgeApplication
         var config = builder.Configuration;
         config.Sources.Clear();
         config.AddInMemoryCollection(EdgeDefaults.Values);
-        try
-        {
-            AddSources(config, configFile, overrideArgs, overrides);
-        }
-        catch (Exception ex) when (ex is FormatException or InvalidDataException or IOException or System.Text.Json.JsonException or InvalidOperationException)
-        {
-            // File providers wrap the parser's exception: the parser's own message says what is wrong and where.
-            var reason = ex;
-            while (reason is not FormatException and not System.Text.Json.JsonException && reason.InnerException is not null)
-            {
-                reason = reason.InnerException;
-            }
-
-            throw new EdgeConfigurationException([$"The configuration file '{configFile}' could not be read: {reason.Message}"]);
-        }
+        AddConfigurationSources(config, configFile, overrideArgs, overrides);
 
         var root = config;
         var errors = new List<string>();
@@ -78,15 +65,43 @@ internal static class EdgeApplication
         }
 
         errors.AddRange(BindingProvider.Validate(options));
+
+        var tunnel = options.Tunnel.RelayUri is null ? null : options.Tunnel;
+        if (tunnel is not null)
+        {
+            errors.AddRange(tunnel.Validate().Select(e => "Edge:Tunnel: " + e));
+        }
+
+        var urls = root["urls"] ?? EdgeDefaults.Urls;
+        var listen = ListenAddresses.Parse(urls, errors);
         if (errors.Count > 0)
         {
             throw new EdgeConfigurationException(errors);
         }
 
         Directory.CreateDirectory(options.DataDirectory);
-        builder.WebHost.UseUrls(root["urls"] ?? EdgeDefaults.Urls);
+        // Listeners are configured explicitly below; clear `urls` for the host so Kestrel does not warn it overrides them.
+        builder.WebHost.UseSetting(Microsoft.AspNetCore.Hosting.WebHostDefaults.ServerUrlsKey, string.Empty);
+        var tunnelEndPoint = tunnel is null ? null : new Edge.Tunnel.Agent.TunnelEndPoint(tunnel);
+        if (tunnelEndPoint is not null)
+        {
+            builder.Services.AddTunnelAgent();
+        }
+
+        builder.Services.AddSingleton(new TunnelReadiness(tunnelEndPoint?.Status));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // Explicit listeners: Kestrel ignores `urls` once any endpoint (the tunnel's) is configured in code.
+            foreach (var address in listen)
+            {
+                address.Apply(kestrel);
+            }
+
+            if (tunnelEndPoint is not null)
+            {
+                kestrel.ListenTunnel(tunnelEndPoint);
+            }
+
             // Layers are large and slow links are common: no body-rate minimum, no request body cap.
             kestrel.Limits.MinResponseDataRate = null;
             kestrel.Limits.MinRequestBodyDataRate = null;
@@ -96,16 +111,7 @@ internal static class EdgeApplication
             kestrel.AddServerHeader = false;
         });
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
-        builder.Logging.AddConfiguration(root.GetSection("Logging"));
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        ConfigureLogging(builder, root);
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -132,12 +138,46 @@ internal static class EdgeApplication
 
         var dispatcher = new EdgeDispatcher(
             routes,
+            app.Services.GetRequiredService<TunnelReadiness>(),
             app.Services.GetRequiredService<ClientInfoResolver>(),
             app.Services.GetRequiredService<BackgroundWork>(),
             app.Services.GetRequiredService<ILoggerFactory>());
         app.Run(dispatcher.InvokeAsync);
         StartupLog.Register(app, functions, options.DataDirectory);
         return app;
+    }
+
+    public static void AddConfigurationSources(IConfigurationBuilder config, string? configFile, string[] overrideArgs, IReadOnlyDictionary<string, string?>? overrides)
+    {
+        try
+        {
+            AddSources(config, configFile, overrideArgs, overrides);
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidDataException or IOException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            // File providers wrap the parser's exception: the parser's own message says what is wrong and where.
+            var reason = ex;
+            while (reason is not FormatException and not System.Text.Json.JsonException && reason.InnerException is not null)
+            {
+                reason = reason.InnerException;
+            }
+
+            throw new EdgeConfigurationException([$"The configuration file '{configFile}' could not be read: {reason.Message}"]);
+        }
+    }
+
+    public static void ConfigureLogging(WebApplicationBuilder builder, IConfiguration root)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddConfiguration(root.GetSection("Logging"));
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
     }
 
     private static void AddSources(IConfigurationBuilder config, string? configFile, string[] overrideArgs, IReadOnlyDictionary<string, string?>? overrides)

@@ -18,11 +18,15 @@ namespace Edge.Host.Hosting;
 /// </remarks>
 internal sealed partial class EdgeDispatcher(
     RouteTable routes,
+    TunnelReadiness readiness,
     ClientInfoResolver clients,
     BackgroundWork background,
     ILoggerFactory loggerFactory)
 {
     public const string HealthPath = "/_edge/health";
+
+    /// <summary>Readiness: 200 when the host can serve; with a tunnel, when at least one tunnel connection is up.</summary>
+    public const string ReadyPath = "/_edge/ready";
 
     private readonly ILogger _logger = loggerFactory.CreateLogger<EdgeDispatcher>();
 
@@ -36,6 +40,15 @@ internal sealed partial class EdgeDispatcher(
         {
             context.Response.ContentType = "text/plain";
             await context.Response.WriteAsync("ok\n", context.RequestAborted);
+            return;
+        }
+
+        if (path == ReadyPath)
+        {
+            var (ready, detail) = readiness.Check();
+            context.Response.StatusCode = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+            context.Response.ContentType = "text/plain";
+            await context.Response.WriteAsync(detail + "\n", context.RequestAborted);
             return;
         }
 

@@ -10,6 +10,7 @@ namespace Edge.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class EdgeProcess : IAsyncDisposable
 {
+    private string _command = "serve";
     private readonly Dictionary<string, string> _settings = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string?> _environment = new(StringComparer.Ordinal);
     private readonly List<string> _extraArguments = [];
@@ -42,7 +43,7 @@ public sealed class EdgeProcess : IAsyncDisposable
     /// <summary>The command-line arguments the next start will use (after the dll path).</summary>
     public IReadOnlyList<string> Arguments =>
     [
-        "serve",
+        _command,
         "--urls", Url,
         "--Edge:DataDirectory=" + DataDirectory,
         .. _settings.Select(kv => $"--{kv.Key}={kv.Value}"),
@@ -51,6 +52,14 @@ public sealed class EdgeProcess : IAsyncDisposable
 
     /// <summary>Describes an edge process on a fresh free port (not started).</summary>
     public static EdgeProcess Create() => new(FreePort.Next());
+
+    /// <summary>Runs another edge command than <c>serve</c> (e.g. <c>relay</c>).</summary>
+    public EdgeProcess WithCommand(string command)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(command);
+        _command = command;
+        return this;
+    }
 
     /// <summary>Uses <paramref name="directory"/> as data directory (not deleted on dispose).</summary>
     public EdgeProcess WithDataDirectory(string directory)

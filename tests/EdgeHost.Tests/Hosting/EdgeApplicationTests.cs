@@ -69,6 +69,30 @@ public sealed class EdgeApplicationTests : IDisposable
     }
 
     [Fact]
+    public void Build_BadListenAddressAndIncompleteTunnel_ReportsBoth()
+    {
+        var ex = Assert.Throws<EdgeConfigurationException>(() => EdgeApplication.Build(null, [], Settings(
+            ("urls", "https://example.com:443"),
+            ("Edge:Tunnel:RelayUri", "http://127.0.0.1:9"))));
+
+        Assert.Contains(ex.Errors, e => e.StartsWith("urls:", StringComparison.Ordinal));
+        Assert.Contains(ex.Errors, e => e.StartsWith("Edge:Tunnel:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Ready_WithoutTunnel_Returns200()
+    {
+        var (app, client) = await StartAsync(EdgeApplication.Build(null, [], Settings()));
+        await using (app)
+        using (client)
+        {
+            var response = await client.GetAsync(new Uri("/_edge/ready", UriKind.Relative));
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    [Fact]
     public void Build_MissingConfigFile_SaysWhich()
     {
         var ex = Assert.Throws<EdgeConfigurationException>(() => EdgeApplication.Build(_dir.Combine("nope.yaml"), [], Settings()));

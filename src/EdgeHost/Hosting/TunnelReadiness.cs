@@ -1,0 +1,20 @@
+using System.Globalization;
+using Edge.Tunnel.Agent;
+
+namespace Edge.Host.Hosting;
+
+/// <summary>Whether the host is ready: always without a tunnel; with one, while at least one tunnel connection is up.</summary>
+internal sealed class TunnelReadiness(TunnelAgentStatus? status)
+{
+    public (bool Ready, string Detail) Check()
+    {
+        if (status is null)
+        {
+            return (true, "ready");
+        }
+
+        var connections = status.ConnectedConnections;
+        var detail = string.Create(CultureInfo.InvariantCulture, $"tunnel {status.State.ToString().ToLowerInvariant()}: {connections} connection(s) up");
+        return (connections > 0, detail);
+    }
+}
