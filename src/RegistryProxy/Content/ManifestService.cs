@@ -53,7 +53,7 @@ internal sealed class ManifestService(
         using var result = await upstreamClient.SendAsync(request.ToUpstream(method, $"/v2/{route.Repository}/manifests/{digest}"), request.Aborted);
         if (result.Response is not { StatusCode: HttpStatusCode.OK } response)
         {
-            if (result.Failure is not null && cached is not null && await CanServeOfflineAsync(request, digest))
+            if (IsUnavailable(result) && cached is not null && await CanServeOfflineAsync(request, digest))
             {
                 request.State.Cache = CacheOutcome.Stale;
                 await WriteCachedAsync(request, digest, cached);
