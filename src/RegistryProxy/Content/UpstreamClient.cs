@@ -99,13 +99,11 @@ internal sealed partial class UpstreamClient(
         catch (HttpRequestException ex)
         {
             // 5. Failures
-            LogUnreachable(logger, upstream.Name, ex.Message);
-            return UpstreamResult.Failed(new RegistryError(RegistryErrorCode.Unavailable, $"{upstream.Describe()} is unreachable: {ex.Message}", 502));
+            return Unreachable(upstream, ex);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            LogTimeout(logger, upstream.Name, options.UpstreamTimeout);
-            return UpstreamResult.Failed(new RegistryError(RegistryErrorCode.Unavailable, $"{upstream.Describe()} did not answer within {options.UpstreamTimeout.TotalSeconds:0} s.", 504));
+            return TimedOut(upstream);
         }
     }
 
@@ -124,13 +122,24 @@ internal sealed partial class UpstreamClient(
         }
         catch (HttpRequestException ex)
         {
-            LogUnreachable(logger, upstream.Name, ex.Message);
-            return UpstreamResult.Failed(new RegistryError(RegistryErrorCode.Unavailable, $"{upstream.Describe()} is unreachable: {ex.Message}", 502));
+            return Unreachable(upstream, ex);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return UpstreamResult.Failed(new RegistryError(RegistryErrorCode.Unavailable, $"{upstream.Describe()} did not answer within {options.UpstreamTimeout.TotalSeconds:0} s.", 504));
+            return TimedOut(upstream);
         }
+    }
+
+    private UpstreamResult Unreachable(Upstream upstream, HttpRequestException ex)
+    {
+        LogUnreachable(logger, upstream.Name, ex.Message);
+        return UpstreamResult.Failed(new RegistryError(RegistryErrorCode.Unavailable, $"{upstream.Describe()} is unreachable: {ex.Message}", 502));
+    }
+
+    private UpstreamResult TimedOut(Upstream upstream)
+    {
+        LogTimeout(logger, upstream.Name, options.UpstreamTimeout);
+        return UpstreamResult.Failed(new RegistryError(RegistryErrorCode.Unavailable, $"{upstream.Describe()} did not answer within {options.UpstreamTimeout.TotalSeconds:0} s.", 504));
     }
 
     private async Task<HttpResponseMessage> SendOnceAsync(UpstreamRequest request, Uri uri, string? authorization, CancellationToken cancellationToken)
