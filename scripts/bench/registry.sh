@@ -52,9 +52,9 @@ met), 1 when a check failed, 2 on a usage error.
 EOF
 }
 
-die() { echo "registry.sh: $*" >&2; exit 1; }
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-int_arg() { [[ $2 =~ ^[1-9][0-9]*$ ]] || { echo "registry.sh: $1 needs a positive integer, got '$2'" >&2; exit 2; }; }
+BENCH=registry
+# shellcheck source=scripts/bench/lib.sh
+source "$HERE/lib.sh"
 
 ORIGINAL_ARGS=("$@")
 while (($# > 0)); do
@@ -75,100 +75,14 @@ if [[ -n $MARKDOWN ]]; then
   MARKDOWN=$(cd "$(dirname "$MARKDOWN")" && pwd)/$(basename "$MARKDOWN")
 fi
 
-for tool in dotnet docker-registry curl ab wrk openssl python3 awk; do
-  command -v "$tool" >/dev/null || die "$tool is not installed (apt-get install -y docker-registry apache2-utils wrk curl openssl python3; .NET SDK 10 for dotnet)"
-done
-
-# ---------------------------------------------------------------------------------------------------
-# Processes and cleanup: every background process is recorded by name and stopped by its own id.
-
-WORK=$(mktemp -d /tmp/edge-bench.XXXXXX)
-declare -A PIDS=()
-START_SECONDS=$SECONDS
-
-stop_proc() {
-  local name=$1 pid i
-  pid=${PIDS[$name]:-}
-  [[ -n $pid ]] || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  unset "PIDS[$name]"
-}
-
-cleanup() {
-  local status=$? name
-  trap - EXIT INT TERM
-  for name in "${!PIDS[@]}"; do
-    stop_proc "$name"
-  done
-  if ((KEEP)); then
-    log "kept $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  if ((status != 0)); then
-    log "failed (exit $status) after $((SECONDS - START_SECONDS)) s"
-  fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-# wait_http NAME URL SECONDS: until URL answers 2xx, failing early if the process NAME exits.
-wait_http() {
-  local name=$1 url=$2 limit=$3 i
-  for ((i = 0; i < limit * 10; i++)); do
-    if curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then
-      return 0
-    fi
-    kill -0 "${PIDS[$name]}" 2>/dev/null || { tail -n 30 "$WORK/$name.log" >&2 || true; die "$name exited during start-up"; }
-    sleep 0.1
-  done
-  tail -n 30 "$WORK/$name.log" >&2 || true
-  die "$name did not answer $url within $limit s"
-}
-
-# ---------------------------------------------------------------------------------------------------
-# Machine.
-
-CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-MEM_GIB=$(awk '/^MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
-first_line() { "$@" 2>&1 | head -n 1 || true; } # some tools (wrk) exit non-zero after printing their version
-MACHINE="nproc $(nproc), ${MEM_GIB} GiB RAM, ${CPU_MODEL:-unknown CPU}, kernel $(uname -r), .NET SDK $(dotnet --version 2>/dev/null || echo '?'), $(first_line docker-registry --version | awk '{ print $2, $3 }'), $(first_line curl --version | awk '{ print $1, $2 }'), $(first_line wrk --version | awk '{ print $1, $2 }')"
-LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-REVISION=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -z $EDGE_DIR ]] && [[ -n $(GIT_OPTIONAL_LOCKS=0 git -C "$ROOT" status --porcelain -- src 2>/dev/null) ]]; then
-  REVISION="$REVISION + uncommitted changes in src/"
-fi
+need_tools "apt-get install -y docker-registry apache2-utils wrk curl openssl python3; .NET SDK 10 for dotnet" \
+  dotnet docker-registry curl ab wrk openssl python3 awk
+bench_init
+MACHINE="$MACHINE, $(first_line docker-registry --version | awk '{ print $2, $3 }'), $(first_line curl --version | awk '{ print $1, $2 }'), $(first_line wrk --version | awk '{ print $1, $2 }')"
 log "machine: $MACHINE; load average $LOAD_START"
 log "temporary directory $WORK"
 
-# ---------------------------------------------------------------------------------------------------
-# Edge: publish a snapshot of src/ (others may be editing it; their bin/obj are left alone).
-
-if [[ -z $EDGE_DIR ]]; then
-  log "publishing Edge (snapshot of src/ at $REVISION)"
-  mkdir -p "$WORK/src-snapshot"
-  tar -C "$ROOT" --exclude=bin --exclude=obj -cf - src .editorconfig Directory.Build.props Directory.Packages.props global.json \
-    | tar -C "$WORK/src-snapshot" -xf -
-  if ! timeout 900 dotnet publish "$WORK/src-snapshot/src/EdgeHost" -c Release -o "$WORK/edge" --nologo >"$WORK/publish.log" 2>&1; then
-    tail -n 30 "$WORK/publish.log" >&2
-    die "dotnet publish failed (log above)"
-  fi
-  EDGE_DIR="$WORK/edge"
-fi
-EDGE_DLL="$EDGE_DIR/edge.dll"
-[[ -f $EDGE_DLL ]] || die "$EDGE_DLL does not exist"
+publish_edge
 
 # ---------------------------------------------------------------------------------------------------
 # The image: one random layer of LAYER_MB, a tiny config, a schema 2 manifest; a second image whose layer
@@ -177,18 +91,6 @@ EDGE_DLL="$EDGE_DIR/edge.dll"
 
 UP_PORT=$(free_port)
 UPSTREAM="http://127.0.0.1:$UP_PORT"
-
-write_distribution_config() { # FILE PORT ROOTDIR [REMOTEURL]
-  {
-    echo "version: 0.1"
-    echo "log: { level: error, accesslog: { disabled: true } }"
-    echo "storage: { filesystem: { rootdirectory: $3 }, delete: { enabled: true }, cache: { blobdescriptor: inmemory } }"
-    echo "http: { addr: 127.0.0.1:$2, secret: edge-bench }"
-    if [[ -n ${4:-} ]]; then
-      echo "proxy: { remoteurl: $4 }"
-    fi
-  } >"$1"
-}
 
 write_distribution_config "$WORK/upstream.yml" "$UP_PORT" "$WORK/upstream-data"
 docker-registry serve "$WORK/upstream.yml" >"$WORK/upstream.log" 2>&1 &
@@ -201,36 +103,6 @@ read -r LAYER_DIGEST LAYER_SIZE < <(python3 "$HERE/mkblob.py" "$WORK/image/layer
 read -r BIG_DIGEST BIG_SIZE < <(python3 "$HERE/mkblob.py" "$WORK/image/big.tar" "$BIG_MB")
 read -r WARM_DIGEST WARM_SIZE < <(python3 "$HERE/mkblob.py" "$WORK/image/warm.tar" "$WARM_MB")
 [[ $LAYER_DIGEST == sha256:* && $BIG_DIGEST == sha256:* && $WARM_DIGEST == sha256:* ]] || die "blob generation failed"
-
-sha256_file() { echo "sha256:$(openssl dgst -sha256 -r "$1" | cut -d' ' -f1)"; }
-
-push_blob() { # FILE DIGEST
-  local location
-  location=$(curl -fsS --max-time 30 -X POST -D - -o /dev/null "$UPSTREAM/v2/$REPO/blobs/uploads/" \
-    | awk 'tolower($1) == "location:" { print $2 }' | tr -d '\r')
-  [[ -n $location ]] || die "upstream gave no upload location"
-  [[ $location == http* ]] || location="$UPSTREAM$location"
-  if [[ $location == *\?* ]]; then location="$location&digest=$2"; else location="$location?digest=$2"; fi
-  curl -fsS --max-time 900 -X PUT -H 'Content-Type: application/octet-stream' -T "$1" -o /dev/null "$location" \
-    || die "pushing $2 failed"
-}
-
-push_image() { # TAG LAYERFILE LAYERDIGEST LAYERSIZE -> prints the manifest digest
-  local tag=$1 file=$2 digest=$3 size=$4 config manifest config_digest config_size
-  config="$WORK/image/config-$tag.json"
-  manifest="$WORK/image/manifest-$tag.json"
-  printf '{"architecture":"amd64","os":"linux","config":{"Labels":{"edge.bench":"%s"}},"rootfs":{"type":"layers","diff_ids":["%s"]}}' \
-    "$tag" "$digest" >"$config"
-  config_digest=$(sha256_file "$config")
-  config_size=$(stat -c %s "$config")
-  push_blob "$config" "$config_digest"
-  push_blob "$file" "$digest"
-  printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":%s,"digest":"%s"},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar","size":%s,"digest":"%s"}]}' \
-    "$MANIFEST_TYPE" "$config_size" "$config_digest" "$size" "$digest" >"$manifest"
-  curl -fsS --max-time 30 -X PUT -H "Content-Type: $MANIFEST_TYPE" --data-binary "@$manifest" -o /dev/null \
-    "$UPSTREAM/v2/$REPO/manifests/$tag" || die "pushing manifest $tag failed"
-  echo "$(sha256_file "$manifest") $config_digest"
-}
 
 log "pushing $REPO:bench, $REPO:big and $REPO:warmup to the upstream"
 read -r MANIFEST_DIGEST CONFIG_DIGEST < <(push_image bench "$WORK/image/layer.tar" "$LAYER_DIGEST" "$LAYER_SIZE")
@@ -291,41 +163,11 @@ warm_up() {
 # ---------------------------------------------------------------------------------------------------
 # Blob downloads. MB = MiB (2^20 bytes) throughout.
 
-blob_timeout() { echo $((120 + $1 / 1048576 / 10)); } # generous: 10 MiB/s would still finish
-
-# fetch_timed URL DIGEST SIZE: prints MiB/s; checks status and byte count.
-fetch_timed() {
-  local url=$1 size=$3 code bytes seconds
-  read -r code bytes seconds < <(curl -sS --max-time "$(blob_timeout "$size")" -o /dev/null \
-    -w '%{http_code} %{size_download} %{time_total}\n' "$url") || die "GET $url failed"
-  [[ $code == 200 ]] || die "GET $url answered $code"
-  [[ $bytes == "$size" ]] || die "GET $url returned $bytes bytes, expected $size"
-  awk -v b="$bytes" -v t="$seconds" 'BEGIN { printf "%.1f\n", b / t / 1048576 }'
-}
-
-# fetch_verified URL DIGEST SIZE: downloads while the client hashes; prints MiB/s; dies on any mismatch.
-fetch_verified() {
-  local url=$1 digest=$2 size=$3 hash code bytes seconds
-  hash=$(curl -sS --max-time "$(blob_timeout "$size")" -o - \
-    -w '%{stderr}%{http_code} %{size_download} %{time_total}\n' "$url" 2>"$WORK/verify.meta" \
-    | openssl dgst -sha256 -r | cut -d' ' -f1) || die "GET $url failed: $(cat "$WORK/verify.meta")"
-  read -r code bytes seconds <"$WORK/verify.meta"
-  [[ $code == 200 ]] || die "GET $url answered $code"
-  [[ $bytes == "$size" ]] || die "GET $url returned $bytes bytes, expected $size"
-  [[ "sha256:$hash" == "$digest" ]] || die "GET $url returned bytes hashing to sha256:$hash, expected $digest"
-  awk -v b="$bytes" -v t="$seconds" 'BEGIN { printf "%.1f\n", b / t / 1048576 }'
-}
-
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
 declare -A SPEEDS=() VERIFIED=() CPU=()
 record() { SPEEDS[$1]="${SPEEDS[$1]:+${SPEEDS[$1]} }$2"; }
 
-# CPU time (user + system, clock ticks) a process has used so far: the server's cost per byte is less
-# sensitive to the box's other load than the wall-clock rate is.
-CLK_TCK=$(getconf CLK_TCK)
-cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
-
+# Server CPU (cpu_ticks, in lib.sh): the server's cost per byte is less sensitive to the box's other load
+# than the wall-clock rate is.
 # timed_run KEY URL PID: one timed download; records MiB/s and the serving process's CPU s per GiB.
 timed_run() {
   local key=$1 url=$2 pid=$3 before after speed
@@ -435,8 +277,6 @@ run_get dist_tag "$DIST/v2/$REPO/manifests/bench"
 # ---------------------------------------------------------------------------------------------------
 # Peak RSS during a cold BIG_MB download.
 
-kib() { awk -v k="$2" '$1 == k ":" { print $2 }' "/proc/$1/status"; }
-
 declare -A RSS_BEFORE=() RSS_PEAK=() RSS_SAMPLED=() RSS_METHOD=()
 measure_rss() {
   local proxy=$1 base=$2 pid before sampled=0 now hwm method i code bytes
@@ -480,9 +320,6 @@ measure_rss dist "$DIST"
 
 # ---------------------------------------------------------------------------------------------------
 # Results.
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", (b > 0 ? a / b : 0) }'; }
-met() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == "<" ? v < t : v >= t); print (ok ? "met" : "MISSED") }'; }
 
 declare -A MED=() MED_CPU=()
 for key in direct edge_cold edge_warm dist_cold dist_warm; do
@@ -560,10 +397,4 @@ if [[ -n $MARKDOWN ]]; then
   log "wrote $MARKDOWN"
 fi
 
-# The same tables for a terminal: markdown rows turned into aligned columns.
-echo
-echo "$FRAGMENT" | sed -e 's/\*\*//g' -e 's/`//g' -e 's/≥/>=/g' | awk '
-  /^\| ---/ { next }
-  /^\|/ { line = $0; gsub(/^\| *| *\|$/, "", line); n = split(line, f, / *\| */)
-          out = sprintf("  %-48s", f[1]); for (i = 2; i <= n; i++) out = out sprintf(" %-26s", f[i]); sub(/ +$/, "", out); print out; next }
-  { print }'
+print_fragment "$FRAGMENT"

@@ -1,18 +1,27 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Edge.Tunnel.Relay;
 
 /// <summary>Registration of the relay side.</summary>
 public static class TunnelRelayExtensions
 {
-    /// <summary>Registers <see cref="TunnelRelay"/> (a singleton) with its options.</summary>
+    /// <summary>
+    /// Registers <see cref="TunnelRelay"/> (a singleton) with its options, and gives the server's Kestrel 64 KiB
+    /// memory-pool blocks (<see cref="LargeBlockMemoryPool"/>): server-wide, like every Kestrel setting, so other
+    /// endpoints of the same host get them too.
+    /// </summary>
     public static IServiceCollection AddTunnelRelay(this IServiceCollection services, Action<TunnelRelayOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.Configure(configure);
         services.AddSingleton<TunnelRelay>();
+
+        // Replace, not TryAdd: the web host registers Kestrel's own factory before the application's services.
+        services.Replace(ServiceDescriptor.Singleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>());
         return services;
     }
 

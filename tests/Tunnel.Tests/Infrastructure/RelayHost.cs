@@ -26,6 +26,8 @@ internal sealed class RelayHost : IAsyncDisposable
 
     public TunnelRelay Relay { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public int Port { get; private set; }
 
     public Uri Uri => new($"http://127.0.0.1:{Port}");

@@ -1,0 +1,379 @@
+#!/usr/bin/env bash
+# Tunnel benchmark: the same requests to `edge serve` (the registry proxy with its cache warm) three ways, in
+# one run, all on 127.0.0.1:
+#
+#   direct  curl/wrk → edge serve
+#   tunnel  curl/wrk → edge relay → (agent connections dialed by edge serve) → edge serve
+#   ssh -R  curl/wrk → sshd's remote forward → ssh client → edge serve  (OpenSSH, the usual do-it-yourself
+#           reverse tunnel; the ssh client plays the agent, sshd the relay)
+#
+#   1. one 1 GiB blob download (single stream);
+#   2. 16 parallel downloads of a 256 MiB blob (aggregate MiB/s);
+#   3. small responses (a cached manifest, by digest) per second at concurrency 50 (wrk);
+#   4. RSS of the relay and the agent before and at peak over the whole run.
+#
+# Every download is checked for status and size, and one per path is hashed by the client and compared with
+# the digest, so a broken path cannot look fast. See docs/benchmarks.md. Run with -h for options.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+
+BIG_MB=1024
+PAR_MB=256
+STREAMS=16
+DURATION=10
+RUNS=3
+CONNECTIONS=50
+MARKDOWN=""
+EDGE_DIR=""
+REPO="library/tunnelbench"
+PUBLIC_HOST="bench.tunnel.test"
+MANIFEST_TYPE="application/vnd.docker.distribution.manifest.v2+json"
+
+usage() {
+  cat <<EOF
+Usage: scripts/bench/tunnel.sh [options]
+
+Benchmarks Edge's tunnel (edge relay + the agent in edge serve) against direct requests and an OpenSSH
+'ssh -R' reverse tunnel.
+
+Options:
+  --big-mb N        size of the single-stream blob, MiB (default $BIG_MB)
+  --par-mb N        size of the blob each parallel stream downloads, MiB (default $PAR_MB)
+  --streams N       parallel downloads (default $STREAMS)
+  --duration S      seconds of each request-rate measurement (default $DURATION)
+  --connections N   wrk connections for the request-rate measurement (default $CONNECTIONS)
+  --runs N          timed repetitions per measurement; the median is reported (default $RUNS)
+  --markdown FILE   also write the results as a markdown fragment to FILE
+  --edge-dir DIR    use an already published Edge (DIR/edge.dll) instead of publishing a snapshot
+                    of src/ into the temporary directory
+  --keep            keep the temporary directory (logs, configs, data) instead of removing it
+  -h, --help        show this help
+
+Needs: dotnet (SDK 10), docker-registry (CNCF distribution), curl, wrk, openssl, python3, OpenSSH server
+and client (sshd, ssh, ssh-keygen).
+Exit status: 0 when every measurement ran and every check passed (whether or not the targets were
+met), 1 when a check failed, 2 on a usage error.
+EOF
+}
+
+BENCH=tunnel
+# shellcheck source=scripts/bench/lib.sh
+source "$HERE/lib.sh"
+
+ORIGINAL_ARGS=("$@")
+while (($# > 0)); do
+  case $1 in
+    --big-mb) int_arg "$1" "${2:-}"; BIG_MB=$2; shift 2 ;;
+    --par-mb) int_arg "$1" "${2:-}"; PAR_MB=$2; shift 2 ;;
+    --streams) int_arg "$1" "${2:-}"; STREAMS=$2; shift 2 ;;
+    --duration) int_arg "$1" "${2:-}"; DURATION=$2; shift 2 ;;
+    --connections) int_arg "$1" "${2:-}"; CONNECTIONS=$2; shift 2 ;;
+    --runs) int_arg "$1" "${2:-}"; RUNS=$2; shift 2 ;;
+    --markdown) [[ -n ${2:-} ]] || { echo "tunnel.sh: --markdown needs a file" >&2; exit 2; }; MARKDOWN=$2; shift 2 ;;
+    --edge-dir) [[ -n ${2:-} ]] || { echo "tunnel.sh: --edge-dir needs a directory" >&2; exit 2; }; EDGE_DIR=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "tunnel.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+if [[ -n $MARKDOWN ]]; then
+  mkdir -p "$(dirname "$MARKDOWN")"
+  MARKDOWN=$(cd "$(dirname "$MARKDOWN")" && pwd)/$(basename "$MARKDOWN")
+fi
+
+SSHD=$(command -v sshd || echo /usr/sbin/sshd)
+[[ -x $SSHD ]] || die "sshd is not installed (apt-get install -y openssh-server)"
+need_tools "apt-get install -y docker-registry wrk curl openssl python3 openssh-client; .NET SDK 10 for dotnet" \
+  dotnet docker-registry curl wrk openssl python3 awk ssh ssh-keygen
+bench_init
+MACHINE="$MACHINE, $(first_line ssh -V), $(first_line curl --version | awk '{ print $1, $2 }'), $(first_line wrk --version | awk '{ print $1, $2 }')"
+log "machine: $MACHINE; load average $LOAD_START"
+log "temporary directory $WORK"
+publish_edge
+
+# ---------------------------------------------------------------------------------------------------
+# Upstream and image: two random layers pushed to a plain distribution.
+
+UP_PORT=$(free_port)
+UPSTREAM="http://127.0.0.1:$UP_PORT"
+write_distribution_config "$WORK/upstream.yml" "$UP_PORT" "$WORK/upstream-data"
+docker-registry serve "$WORK/upstream.yml" >"$WORK/upstream.log" 2>&1 &
+PIDS[upstream]=$!
+wait_http upstream "$UPSTREAM/v2/" 30
+
+mkdir -p "$WORK/image"
+log "generating a ${BIG_MB} MiB and a ${PAR_MB} MiB layer (random bytes)"
+read -r BIG_DIGEST BIG_SIZE < <(python3 "$HERE/mkblob.py" "$WORK/image/big.tar" "$BIG_MB")
+read -r PAR_DIGEST PAR_SIZE < <(python3 "$HERE/mkblob.py" "$WORK/image/par.tar" "$PAR_MB")
+[[ $BIG_DIGEST == sha256:* && $PAR_DIGEST == sha256:* ]] || die "blob generation failed"
+log "pushing $REPO:big and $REPO:par to the upstream"
+read -r MANIFEST_DIGEST _ < <(push_image big "$WORK/image/big.tar" "$BIG_DIGEST" "$BIG_SIZE")
+push_image par "$WORK/image/par.tar" "$PAR_DIGEST" "$PAR_SIZE" >/dev/null
+[[ $MANIFEST_DIGEST == sha256:* ]] || die "pushing the images failed"
+rm -f "$WORK/image/big.tar" "$WORK/image/par.tar"
+
+# ---------------------------------------------------------------------------------------------------
+# edge serve (the agent's host), edge relay, and sshd + ssh -R. Request logging is off (Warning) everywhere.
+
+EDGE_PORT=$(free_port)
+RELAY_PORT=$(free_port)
+SSHD_PORT=$(free_port)
+SSH_FWD_PORT=$(free_port)
+EDGE="http://127.0.0.1:$EDGE_PORT"
+RELAY="http://127.0.0.1:$RELAY_PORT"
+SSH_FWD="http://127.0.0.1:$SSH_FWD_PORT"
+TOKEN=$(openssl rand -hex 24)
+
+# Tokens travel in the environment, not on the command line.
+Relay__Tunnels__0__Id=bench Relay__Tunnels__0__Token=$TOKEN \
+  Relay__Ingress__0__Host=$PUBLIC_HOST Relay__Ingress__0__TunnelId=bench \
+  dotnet "$EDGE_DLL" relay --urls "$RELAY" --Logging:LogLevel:Default=Warning >"$WORK/relay.log" 2>&1 &
+PIDS[relay]=$!
+wait_http relay "$RELAY/_edge/health" 120
+
+Edge__Tunnel__Token=$TOKEN dotnet "$EDGE_DLL" serve --urls "$EDGE" --Edge:DataDirectory="$WORK/edge-data" \
+  --Registry:Upstreams:docker:Url="$UPSTREAM" --Edge:Tunnel:RelayUri="$RELAY" --Edge:Tunnel:TunnelId=bench \
+  --Logging:LogLevel:Default=Warning >"$WORK/edge.log" 2>&1 &
+PIDS[edge]=$!
+wait_http edge "$EDGE/_edge/ready" 120
+
+mkdir -p "$WORK/ssh"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/ssh/host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/ssh/client_key"
+cp "$WORK/ssh/client_key.pub" "$WORK/ssh/authorized_keys"
+chmod 600 "$WORK/ssh/authorized_keys"
+cat >"$WORK/ssh/sshd_config" <<EOF
+ListenAddress 127.0.0.1
+Port $SSHD_PORT
+HostKey $WORK/ssh/host_key
+PidFile $WORK/ssh/sshd.pid
+AuthorizedKeysFile $WORK/ssh/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+AllowTcpForwarding remote
+GatewayPorts no
+EOF
+if ((EUID == 0)); then
+  mkdir -p /run/sshd # privilege separation directory, normally created by the service unit
+fi
+"$SSHD" -D -e -f "$WORK/ssh/sshd_config" >"$WORK/sshd.log" 2>&1 &
+PIDS[sshd]=$!
+# The ssh client (on the agent's side in real life) asks sshd to listen on SSH_FWD_PORT and forward to Edge.
+ssh -N -F /dev/null -i "$WORK/ssh/client_key" -p "$SSHD_PORT" -o BatchMode=yes -o StrictHostKeyChecking=no \
+  -o UserKnownHostsFile=/dev/null -o ExitOnForwardFailure=yes -o ServerAliveInterval=15 -o LogLevel=ERROR \
+  -R "127.0.0.1:$SSH_FWD_PORT:127.0.0.1:$EDGE_PORT" "$(id -un)@127.0.0.1" >"$WORK/ssh.log" 2>&1 &
+PIDS[ssh]=$!
+wait_http ssh "$SSH_FWD/_edge/health" 30
+CIPHER=$(ssh -G -F /dev/null 127.0.0.1 2>/dev/null | awk '$1 == "ciphers" { split($2, c, ","); print c[1] }')
+
+# base_of PATH: the base URL of a path (direct, tunnel, ssh); host_args PATH: its extra curl/wrk arguments,
+# one per line (the tunnel's public host name).
+base_of() {
+  case $1 in
+    direct) echo "$EDGE" ;;
+    tunnel) echo "$RELAY" ;;
+    ssh) echo "$SSH_FWD" ;;
+  esac
+}
+PATHS=(direct tunnel ssh)
+host_args() { if [[ $1 == tunnel ]]; then printf '%s\n' -H "Host: $PUBLIC_HOST"; fi; }
+
+# Warm Edge's cache (the first GET of each blob goes upstream) and check every path end to end.
+log "warming the cache and verifying every path"
+BIG_URL_PATH="/v2/$REPO/blobs/$BIG_DIGEST"
+PAR_URL_PATH="/v2/$REPO/blobs/$PAR_DIGEST"
+fetch_verified "$EDGE$BIG_URL_PATH" "$BIG_DIGEST" "$BIG_SIZE" >/dev/null
+fetch_verified "$EDGE$PAR_URL_PATH" "$PAR_DIGEST" "$PAR_SIZE" >/dev/null
+
+# RSS: from here on, the relay's and the agent's peak (VmHWM reset via clear_refs where allowed; else sampled).
+declare -A RSS_BEFORE=()
+RSS_METHOD="VmHWM (reset via clear_refs), never below 200 ms samples"
+for name in relay edge; do
+  RSS_BEFORE[$name]=$(kib "${PIDS[$name]}" VmRSS)
+  if ! { echo 5 >"/proc/${PIDS[$name]}/clear_refs"; } 2>/dev/null; then
+    RSS_METHOD="VmRSS sampled every 200 ms"
+  fi
+done
+(
+  while true; do
+    echo "$(kib "${PIDS[relay]}" VmRSS) $(kib "${PIDS[edge]}" VmRSS)"
+    sleep 0.2
+  done
+) >"$WORK/rss.samples" 2>/dev/null &
+PIDS[rss_sampler]=$!
+
+declare -A VERIFIED=()
+for path in "${PATHS[@]}"; do
+  mapfile -t extra < <(host_args "$path")
+  VERIFIED[$path]=$(fetch_verified "$(base_of "$path")$BIG_URL_PATH" "$BIG_DIGEST" "$BIG_SIZE" "${extra[@]}")
+  log "$path: verified ${BIG_MB} MiB download at ${VERIFIED[$path]} MiB/s (sha256 ok)"
+done
+
+# ---------------------------------------------------------------------------------------------------
+# 1. Single stream. Paths interleave so that background load drifts hit all alike.
+
+declare -A SINGLE=() PARALLEL=() RPS=()
+record() { # ARRAY KEY VALUE
+  local -n target=$1
+  target[$2]="${target[$2]:+${target[$2]} }$3"
+}
+
+for ((run = 1; run <= RUNS; run++)); do
+  for path in "${PATHS[@]}"; do
+    mapfile -t extra < <(host_args "$path")
+    speed=$(fetch_timed "$(base_of "$path")$BIG_URL_PATH" "$BIG_DIGEST" "$BIG_SIZE" "${extra[@]}")
+    record SINGLE "$path" "$speed"
+    log "single stream, $path: $speed MiB/s"
+  done
+done
+
+# ---------------------------------------------------------------------------------------------------
+# 2. Parallel streams: STREAMS curls at once; aggregate = all bytes / wall time from first start to last end.
+
+parallel_run() { # PATH -> prints aggregate MiB/s
+  local path=$1 base i start end code bytes pids=()
+  base=$(base_of "$path")
+  mapfile -t extra < <(host_args "$path")
+  start=$(date +%s.%N)
+  for ((i = 0; i < STREAMS; i++)); do
+    curl -sS --max-time "$(blob_timeout $((PAR_SIZE * STREAMS)))" -o /dev/null "${extra[@]}" \
+      -w '%{http_code} %{size_download}\n' "$base$PAR_URL_PATH" >"$WORK/par.$i" 2>&1 &
+    pids+=($!)
+  done
+  for ((i = 0; i < STREAMS; i++)); do
+    wait "${pids[$i]}" || die "parallel GET $i via $path failed: $(cat "$WORK/par.$i")"
+  done
+  end=$(date +%s.%N)
+  for ((i = 0; i < STREAMS; i++)); do
+    read -r code bytes <"$WORK/par.$i"
+    [[ $code == 200 && $bytes == "$PAR_SIZE" ]] || die "parallel GET $i via $path: status $code, $bytes bytes (expected $PAR_SIZE)"
+  done
+  awk -v b=$((PAR_SIZE * STREAMS)) -v s="$start" -v e="$end" 'BEGIN { printf "%.1f\n", b / (e - s) / 1048576 }'
+}
+
+for ((run = 1; run <= RUNS; run++)); do
+  for path in "${PATHS[@]}"; do
+    speed=$(parallel_run "$path")
+    record PARALLEL "$path" "$speed"
+    log "$STREAMS parallel streams, $path: $speed MiB/s aggregate"
+  done
+done
+
+# ---------------------------------------------------------------------------------------------------
+# 3. Small responses: the cached manifest by digest, CONNECTIONS keep-alive connections, wrk with 2 threads,
+# a 2 s warm-up, then DURATION s measured. Every response must be 200.
+
+small_run() { # PATH -> prints requests/s
+  local path=$1 url out requests non2xx errors body
+  url="$(base_of "$path")/v2/$REPO/manifests/$MANIFEST_DIGEST"
+  mapfile -t extra < <(host_args "$path")
+  body=$(curl -fsS --max-time 10 "${extra[@]}" -H "Accept: $MANIFEST_TYPE" "$url" | openssl dgst -sha256 -r | cut -d' ' -f1) \
+    || die "GET $url via $path failed"
+  [[ "sha256:$body" == "$MANIFEST_DIGEST" ]] || die "GET $url via $path returned a manifest hashing to sha256:$body"
+  timeout 30 wrk -t 2 -c "$CONNECTIONS" -d 2s --timeout 5s "${extra[@]}" -H "Accept: $MANIFEST_TYPE" "$url" >/dev/null \
+    || die "wrk warm-up via $path failed"
+  out=$(timeout $((DURATION + 30)) wrk -t 2 -c "$CONNECTIONS" -d "${DURATION}s" --timeout 5s "${extra[@]}" \
+    -H "Accept: $MANIFEST_TYPE" "$url") || die "wrk via $path failed"
+  echo "$out" >>"$WORK/wrk-$path.txt"
+  requests=$(awk '/ requests in / { print $1 }' <<<"$out")
+  non2xx=$(awk -F': *' '/Non-2xx or 3xx responses/ { print $2 }' <<<"$out")
+  errors=$(awk '/Socket errors/ { gsub(/,/, ""); print $4 + $6 + $8 + $10 }' <<<"$out")
+  ((${requests:-0} > 0)) || die "wrk made no requests via $path (see $WORK/wrk-$path.txt)"
+  ((${non2xx:-0} == 0 && ${errors:-0} == 0)) || die "wrk via $path: ${non2xx:-0} responses >= 300, ${errors:-0} socket errors (see $WORK/wrk-$path.txt)"
+  awk '/^Requests\/sec/ { printf "%.0f\n", $2 }' <<<"$out"
+}
+
+for ((run = 1; run <= RUNS; run++)); do
+  for path in "${PATHS[@]}"; do
+    rps=$(small_run "$path")
+    record RPS "$path" "$rps"
+    log "small responses, $path: $rps req/s"
+  done
+done
+
+# ---------------------------------------------------------------------------------------------------
+# Results.
+
+stop_proc rss_sampler
+declare -A RSS_PEAK=()
+i=0
+for name in relay edge; do
+  i=$((i + 1))
+  sampled=$(awk -v f=$i 'BEGIN { m = 0 } $f > m { m = $f } END { print m }' "$WORK/rss.samples")
+  peak=$(kib "${PIDS[$name]}" VmHWM)
+  if [[ $RSS_METHOD != VmHWM* ]] || ((sampled > peak)); then peak=$sampled; fi
+  RSS_PEAK[$name]=$((peak / 1024))
+  RSS_BEFORE[$name]=$((RSS_BEFORE[$name] / 1024))
+done
+
+declare -A MED_SINGLE=() MED_PAR=() MED_RPS=()
+for path in "${PATHS[@]}"; do
+  # shellcheck disable=SC2086 # space-separated lists of numbers
+  MED_SINGLE[$path]=$(median ${SINGLE[$path]})
+  # shellcheck disable=SC2086
+  MED_PAR[$path]=$(median ${PARALLEL[$path]})
+  # shellcheck disable=SC2086
+  MED_RPS[$path]=$(median ${RPS[$path]})
+done
+R_SINGLE_DIRECT=$(ratio "${MED_SINGLE[tunnel]}" "${MED_SINGLE[direct]}")
+R_SINGLE_SSH=$(ratio "${MED_SINGLE[tunnel]}" "${MED_SINGLE[ssh]}")
+R_PAR_DIRECT=$(ratio "${MED_PAR[tunnel]}" "${MED_PAR[direct]}")
+R_PAR_SSH=$(ratio "${MED_PAR[tunnel]}" "${MED_PAR[ssh]}")
+R_RPS_DIRECT=$(ratio "${MED_RPS[tunnel]}" "${MED_RPS[direct]}")
+R_RPS_SSH=$(ratio "${MED_RPS[tunnel]}" "${MED_RPS[ssh]}")
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+ELAPSED=$((SECONDS - START_SECONDS))
+DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+COMMAND="scripts/bench/tunnel.sh ${ORIGINAL_ARGS[*]}"
+
+label() {
+  case $1 in
+    direct) echo "direct to edge serve" ;;
+    tunnel) echo "Edge tunnel (relay → agent)" ;;
+    ssh) echo "OpenSSH ssh -R" ;;
+  esac
+}
+
+markdown() {
+  local path
+  echo "Run of $DATE, Edge $REVISION, \`$COMMAND\` ($((ELAPSED / 60)) min $((ELAPSED % 60)) s)."
+  echo
+  echo "Machine: $MACHINE. Load average at start $LOAD_START, at end $LOAD_END. The origin is \`edge serve\` with the registry proxy's cache warm; the tunnel runs h2c between relay and agent (plain TCP on loopback); ssh uses its default cipher ($CIPHER). Medians of $RUNS timed runs per path, paths interleaved; every response checked for status and size, and one ${BIG_MB} MiB download per path hashed by the client (sha256 matched)."
+  echo
+  echo "| path | single ${BIG_MB} MiB stream, MiB/s | $STREAMS × ${PAR_MB} MiB in parallel, MiB/s | small responses, req/s (c=$CONNECTIONS) | verified download |"
+  echo "| --- | ---: | ---: | ---: | ---: |"
+  for path in "${PATHS[@]}"; do
+    echo "| $(label "$path") | ${MED_SINGLE[$path]} (${SINGLE[$path]// /, }) | ${MED_PAR[$path]} (${PARALLEL[$path]// /, }) | ${MED_RPS[$path]} (${RPS[$path]// /, }) | ${VERIFIED[$path]} MiB/s |"
+  done
+  echo
+  echo "**Memory** over the whole run, MiB ($RSS_METHOD):"
+  echo
+  echo "| process | before | peak | growth |"
+  echo "| --- | ---: | ---: | ---: |"
+  for name in relay edge; do
+    echo "| $([[ $name == relay ]] && echo "edge relay" || echo "edge serve (agent)") | ${RSS_BEFORE[$name]} | ${RSS_PEAK[$name]} | $((RSS_PEAK[$name] - RSS_BEFORE[$name])) |"
+  done
+  echo
+  echo "**Targets**"
+  echo
+  echo "| target | value | goal | result |"
+  echo "| --- | ---: | ---: | --- |"
+  echo "| single stream, tunnel / direct | $R_SINGLE_DIRECT | ≥ 0.5 | $(met "$R_SINGLE_DIRECT" 0.5 '>=') |"
+  echo "| $STREAMS streams, tunnel / direct | $R_PAR_DIRECT | ≥ 0.7 | $(met "$R_PAR_DIRECT" 0.7 '>=') |"
+  echo "| single stream, tunnel / ssh -R | $R_SINGLE_SSH | ≥ 1.0 | $(met "$R_SINGLE_SSH" 1.0 '>=') |"
+  echo "| $STREAMS streams, tunnel / ssh -R | $R_PAR_SSH | ≥ 1.0 | $(met "$R_PAR_SSH" 1.0 '>=') |"
+  echo "| small responses, tunnel / direct | $R_RPS_DIRECT | ≥ 0.8 | $(met "$R_RPS_DIRECT" 0.8 '>=') |"
+  echo "| small responses, tunnel / ssh -R | $R_RPS_SSH | (context) | |"
+}
+
+FRAGMENT=$(markdown)
+if [[ -n $MARKDOWN ]]; then
+  echo "$FRAGMENT" >"$MARKDOWN"
+  log "wrote $MARKDOWN"
+fi
+print_fragment "$FRAGMENT"
