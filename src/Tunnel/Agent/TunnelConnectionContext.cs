@@ -34,7 +34,13 @@ internal sealed class TunnelConnectionContext : ConnectionContext, IConnectionId
         // Kestrel writes into a pipe drained by our own pump (as its socket transport does) rather than straight
         // into the stream: a broken relay stream then completes the pipe instead of throwing into Kestrel's HTTP/2
         // frame writer (which logs every such write as an unexpected error).
-        var output = new Pipe(new PipeOptions(pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, useSynchronizationContext: false));
+        // 64 KiB segments: HTTP/2 DATA frames (16 KiB + 9) land whole and mostly in one segment, so the pump usually
+        // writes a segment as it is instead of copying frames into its coalescing buffer first.
+        var output = new Pipe(new PipeOptions(
+            pauseWriterThreshold: 1024 * 1024,
+            resumeWriterThreshold: 512 * 1024,
+            minimumSegmentSize: CoalesceSize,
+            useSynchronizationContext: false));
         Output = output.Writer;
         _pump = PumpAsync(output.Reader);
         ConnectionClosed = _closed.Token;
