@@ -77,13 +77,8 @@ internal static class PrometheusNames
 
     /// <summary>The Prometheus label name for a tag key (<c>http.response.status_code</c> →
     /// <c>http_response_status_code</c>).</summary>
-    public static string LabelName(string key)
-    {
-        var name = Sanitize(key, allowColon: false);
-
-        // Names starting with "__" are reserved for Prometheus itself.
-        return name.StartsWith("__", StringComparison.Ordinal) ? "key" + name : name;
-    }
+    /// <remarks>Runs of <c>_</c> collapse, so no label can take Prometheus' reserved <c>__</c> prefix.</remarks>
+    public static string LabelName(string key) => Sanitize(key, allowColon: false);
 
     /// <summary>The suffix a unit adds, or "" (no unit, only annotations, or a dimensionless counter).</summary>
     public static string UnitSuffix(string? unit, MetricKind kind)
