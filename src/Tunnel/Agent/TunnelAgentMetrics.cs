@@ -61,9 +61,6 @@ internal sealed class TunnelAgentMetrics : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_connectBuckets });
     }
 
-    /// <summary>The meter (for listeners that select instruments by meter).</summary>
-    public Meter Meter => _meter;
-
     /// <summary>Reports <paramref name="endPoint"/> from now on.</summary>
     public void Track(TunnelEndPoint endPoint) => _endPoints.TryAdd(endPoint, 0);
 

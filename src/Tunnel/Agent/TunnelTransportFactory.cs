@@ -30,8 +30,6 @@ public sealed class TunnelTransportFactory : IConnectionListenerFactory, IConnec
         _metrics = new TunnelAgentMetrics(meterFactory);
     }
 
-    internal Meter Meter => _metrics.Meter;
-
     /// <inheritdoc />
     public bool CanBind(EndPoint endpoint) => endpoint is TunnelEndPoint;
 
