@@ -1,4 +1,5 @@
 using Edge.Functions;
+using Edge.Host.Admin;
 using Edge.Host.Bindings;
 using Edge.Host.Configuration;
 using Edge.Tunnel.Agent;
@@ -65,6 +66,7 @@ internal static class EdgeApplication
         }
 
         errors.AddRange(BindingProvider.Validate(options));
+        var admin = AdminSetup.Bind(root, EdgeOptions.SectionName, errors);
 
         var tunnel = options.Tunnel.RelayUri is null ? null : options.Tunnel;
         if (tunnel is not null)
@@ -89,6 +91,7 @@ internal static class EdgeApplication
         }
 
         builder.Services.AddSingleton(new TunnelReadiness(tunnelEndPoint?.Status));
+        builder.Services.AddAdminEndpoints(admin, EdgeOptions.SectionName, TunnelTransportFactory.MeterName);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // Explicit listeners: Kestrel ignores `urls` once any endpoint (the tunnel's) is configured in code.
@@ -139,6 +142,7 @@ internal static class EdgeApplication
         var dispatcher = new EdgeDispatcher(
             routes,
             app.Services.GetRequiredService<TunnelReadiness>(),
+            AdminSetup.CreateEndpoints(app.Services, status: null),
             app.Services.GetRequiredService<ClientInfoResolver>(),
             app.Services.GetRequiredService<BackgroundWork>(),
             app.Services.GetRequiredService<ILoggerFactory>());

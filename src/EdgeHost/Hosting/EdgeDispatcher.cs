@@ -1,4 +1,7 @@
+using Edge.Host.Admin;
+using Edge.Tunnel.Agent;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
 namespace Edge.Host.Hosting;
@@ -8,7 +11,8 @@ namespace Edge.Host.Hosting;
 /// failures so a crashing handler costs one request, never the host.
 /// </summary>
 /// <remarks>
-/// 1. <c>/_edge/health</c> answers directly.
+/// 1. <c>/_edge/health</c>, <c>/_edge/ready</c> and the admin endpoints (<c>/_edge/metrics</c>, token required)
+///    answer directly, whichever listener (local or tunnel) the request came in on.
 /// 2. Establish the client (trusted forwarding headers only).
 /// 3. Find the function by host and path; none is a 404.
 /// 4. Link the client's abort with the function's deadline.
@@ -19,6 +23,7 @@ namespace Edge.Host.Hosting;
 internal sealed partial class EdgeDispatcher(
     RouteTable routes,
     TunnelReadiness readiness,
+    AdminEndpoints admin,
     ClientInfoResolver clients,
     BackgroundWork background,
     ILoggerFactory loggerFactory)
@@ -35,6 +40,12 @@ internal sealed partial class EdgeDispatcher(
         var request = context.Request;
         var path = request.Path.Value ?? "/";
 
+        // Requests that came through the tunnel carry its id in ASP.NET Core's request metrics.
+        if (context.Features.Get<ITunnelConnectionFeature>() is { } tunnel)
+        {
+            context.Features.Get<IHttpMetricsTagsFeature>()?.Tags.Add(new("edge.tunnel", tunnel.TunnelId));
+        }
+
         // 1. Health
         if (path == HealthPath)
         {
@@ -49,6 +60,12 @@ internal sealed partial class EdgeDispatcher(
             context.Response.StatusCode = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
             context.Response.ContentType = "text/plain";
             await context.Response.WriteAsync(detail + "\n", context.RequestAborted);
+            return;
+        }
+
+        if (admin.Handles(request.Path))
+        {
+            await admin.HandleAsync(context);
             return;
         }
 

@@ -1,3 +1,4 @@
+using Edge.Host.Admin;
 using Edge.Tunnel.Relay;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -38,6 +39,7 @@ internal static class RelayApplication
         }
 
         errors.AddRange(options.Validate().Select(e => $"{SectionName}: {e}"));
+        var admin = AdminSetup.Bind(config, SectionName, errors);
         var listen = ListenAddresses.Parse(config["urls"] ?? DefaultUrls, errors);
         if (errors.Count > 0)
         {
@@ -69,14 +71,24 @@ internal static class RelayApplication
             o.KeepAlivePingDelay = options.KeepAlivePingDelay;
             o.KeepAlivePingTimeout = options.KeepAlivePingTimeout;
         });
+        builder.Services.AddAdminEndpoints(admin, SectionName, TunnelRelay.MeterName);
 
         var app = builder.Build();
+        var relay = app.Services.GetRequiredService<TunnelRelay>();
+        var adminEndpoints = AdminSetup.CreateEndpoints(app.Services, context => RelayStatusWriter.WriteAsync(context, relay));
         app.Use(async (context, next) =>
         {
             if (context.Request.Path == EdgeDispatcher.HealthPath)
             {
                 context.Response.ContentType = "text/plain";
                 await context.Response.WriteAsync("ok\n", context.RequestAborted);
+                return;
+            }
+
+            // The relay answers its admin paths itself, for every host: they are never forwarded to a tunnel.
+            if (adminEndpoints.Handles(context.Request.Path))
+            {
+                await adminEndpoints.HandleAsync(context);
                 return;
             }
 

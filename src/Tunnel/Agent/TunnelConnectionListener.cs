@@ -21,15 +21,17 @@ internal sealed partial class TunnelConnectionListener : IConnectionListener
     private readonly TunnelEndPoint _endPoint;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly TunnelAgentMetrics _metrics;
     private readonly Channel<TunnelConnectionContext> _accepted = Channel.CreateUnbounded<TunnelConnectionContext>();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task[] _slots;
 
-    public TunnelConnectionListener(TunnelEndPoint endPoint, TimeProvider time, ILogger logger)
+    public TunnelConnectionListener(TunnelEndPoint endPoint, TimeProvider time, ILogger logger, TunnelAgentMetrics metrics)
     {
         _endPoint = endPoint;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
         _slots = new Task[endPoint.Options.ConnectionCount];
         for (var i = 0; i < _slots.Length; i++)
         {
@@ -92,6 +94,7 @@ internal sealed partial class TunnelConnectionListener : IConnectionListener
         var everConnected = false;
         while (!token.IsCancellationRequested && status.State != TunnelAgentState.Unauthorized)
         {
+            var dialStarted = _time.GetTimestamp();
             var result = await TunnelDialer.DialAsync(options, token);
             if (token.IsCancellationRequested)
             {
@@ -125,6 +128,7 @@ internal sealed partial class TunnelConnectionListener : IConnectionListener
                 continue;
             }
 
+            _metrics.RecordConnect(_endPoint, _time.GetElapsedTime(dialStarted));
             var connection = new TunnelConnectionContext(result.Stream, _endPoint);
             status.OnConnected(everConnected);
             everConnected = true;

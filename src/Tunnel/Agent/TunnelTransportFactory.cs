@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
@@ -8,16 +9,25 @@ namespace Edge.Tunnel.Agent;
 /// Kestrel transport for <see cref="TunnelEndPoint"/>s. A selector, so Kestrel keeps using its socket transport for
 /// every other endpoint.
 /// </summary>
-public sealed class TunnelTransportFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector
+public sealed class TunnelTransportFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector, IDisposable
 {
+    /// <summary>The name of the meter the agent's instruments are on.</summary>
+    public const string MeterName = TunnelAgentMetrics.MeterName;
+
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
+    private readonly TunnelAgentMetrics _metrics;
 
     /// <summary>Created by DI (<see cref="TunnelKestrelExtensions.AddTunnelAgent"/>).</summary>
-    public TunnelTransportFactory(ILoggerFactory loggerFactory, TimeProvider? time = null)
+    /// <param name="loggerFactory">Loggers for the listeners.</param>
+    /// <param name="time">The clock for backoff and connect durations; <see cref="TimeProvider.System"/> if null.</param>
+    /// <param name="meterFactory">Creates the <c>Edge.Tunnel.Agent</c> meter; without one the factory creates and
+    /// owns the meter itself.</param>
+    public TunnelTransportFactory(ILoggerFactory loggerFactory, TimeProvider? time = null, IMeterFactory? meterFactory = null)
     {
         _loggerFactory = loggerFactory;
         _time = time ?? TimeProvider.System;
+        _metrics = new TunnelAgentMetrics(meterFactory);
     }
 
     /// <inheritdoc />
@@ -32,6 +42,10 @@ public sealed class TunnelTransportFactory : IConnectionListenerFactory, IConnec
         }
 
         var logger = _loggerFactory.CreateLogger("Edge.Tunnel.Agent");
-        return new ValueTask<IConnectionListener>(new TunnelConnectionListener(tunnel, _time, logger));
+        _metrics.Track(tunnel);
+        return new ValueTask<IConnectionListener>(new TunnelConnectionListener(tunnel, _time, logger, _metrics));
     }
+
+    /// <inheritdoc />
+    public void Dispose() => _metrics.Dispose();
 }

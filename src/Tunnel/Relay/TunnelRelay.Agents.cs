@@ -41,6 +41,7 @@ public sealed partial class TunnelRelay
         var authorization = headers.Authorization.ToString();
         if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || authorization.Length <= 7 || tunnelId.Length == 0)
         {
+            CountRefusal(tunnelId);
             Log.AgentRefused(_logger, Sanitize(tunnelId), Sanitize(agentId), peer, 401, "missing bearer token or tunnel id");
             await WriteTextAsync(context, StatusCodes.Status401Unauthorized, "tunnel credentials required");
             return;
@@ -48,11 +49,7 @@ public sealed partial class TunnelRelay
 
         if (!_credentials.Verify(tunnelId, authorization[7..].Trim()))
         {
-            if (_credentials.IsKnown(tunnelId))
-            {
-                Interlocked.Increment(ref _registry.Counters(tunnelId).AgentConnectionsRefused);
-            }
-
+            CountRefusal(tunnelId);
             Log.AgentRefused(_logger, Sanitize(tunnelId), Sanitize(agentId), peer, 403, "invalid token or unknown tunnel");
             await WriteTextAsync(context, StatusCodes.Status403Forbidden, "tunnel credentials refused");
             return;
@@ -84,6 +81,20 @@ public sealed partial class TunnelRelay
             // so the agent sees the end at once and redials.
             context.Abort();
             Log.AgentDisconnected(_logger, tunnelId, agentId, connection.Id);
+        }
+    }
+
+    /// <summary>Counts a refusal on the tunnel when it is configured; otherwise relay-wide, so ids an attacker makes up
+    /// never become metric series.</summary>
+    private void CountRefusal(string tunnelId)
+    {
+        if (_credentials.IsKnown(tunnelId))
+        {
+            Interlocked.Increment(ref _registry.Counters(tunnelId).AgentConnectionsRefused);
+        }
+        else
+        {
+            Interlocked.Increment(ref _refusedUnattributed);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,10 +18,17 @@ public sealed partial class TunnelRelay : IDisposable
     private readonly TunnelRegistry _registry = new();
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TunnelRelayMetrics _metrics;
     private long _noRoute;
+    private long _refusedUnattributed;
 
     /// <summary>Validates the options (all errors at once) and builds the tables.</summary>
-    public TunnelRelay(IOptions<TunnelRelayOptions> options, ILogger<TunnelRelay> logger, IHostApplicationLifetime? lifetime = null)
+    /// <param name="options">The relay's options.</param>
+    /// <param name="logger">Its logger.</param>
+    /// <param name="lifetime">When given, agent connections are closed as the host stops.</param>
+    /// <param name="meterFactory">Creates the <c>Edge.Tunnel.Relay</c> meter (see <see cref="MeterName"/>); without
+    /// one the relay creates and owns the meter itself.</param>
+    public TunnelRelay(IOptions<TunnelRelayOptions> options, ILogger<TunnelRelay> logger, IHostApplicationLifetime? lifetime = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
@@ -34,18 +42,46 @@ public sealed partial class TunnelRelay : IDisposable
         _ingress = new TunnelIngressTable(_options.Ingress);
         _logger = logger;
 
+        // Configured tunnels are reported from the start (0 agents is what an alert watches for).
+        foreach (var tunnel in _options.Tunnels)
+        {
+            _registry.Counters(tunnel.Id);
+        }
+
+        _metrics = new TunnelRelayMetrics(_registry, () => NoRouteRequests, () => Interlocked.Read(ref _refusedUnattributed), meterFactory);
+
         // Upgraded agent requests last as long as their tunnel connection; release them as the host stops so the
         // server's graceful shutdown does not wait for them, and agents see the end and redial the next relay.
         lifetime?.ApplicationStopping.Register(CloseAllConnections);
     }
 
+    /// <summary>The name of the meter the relay's instruments are on.</summary>
+    public const string MeterName = TunnelRelayMetrics.MeterName;
+
     internal TunnelRegistry Registry => _registry;
+
+    internal Meter Meter => _metrics.Meter;
 
     /// <summary>Public requests that matched no (public) ingress rule.</summary>
     public long NoRouteRequests => Interlocked.Read(ref _noRoute);
 
-    /// <summary>A snapshot per tunnel that had agents or requests: agents, connections, requests, bytes.</summary>
+    /// <summary>A snapshot per configured tunnel (and any other that had agents or requests): agents, connections,
+    /// requests, bytes.</summary>
     public IReadOnlyList<TunnelStatus> GetStatus() => _registry.Snapshot();
+
+    /// <summary>Agent connections refused without naming a configured tunnel (no tunnel id, or an unknown one).</summary>
+    public long UnattributedAgentRefusals => Interlocked.Read(ref _refusedUnattributed);
+
+    /// <summary>Every live agent connection, ordered by tunnel, agent and connection id.</summary>
+    public IReadOnlyList<TunnelConnectionInfo> GetConnections() =>
+    [
+        .. _registry.All()
+            .Where(c => c.IsAlive)
+            .Select(c => new TunnelConnectionInfo(c.TunnelId, c.AgentId, c.Id, c.InFlight))
+            .OrderBy(c => c.TunnelId, StringComparer.Ordinal)
+            .ThenBy(c => c.AgentId, StringComparer.Ordinal)
+            .ThenBy(c => c.ConnectionId),
+    ];
 
     /// <summary>Closes every agent connection (they redial).</summary>
     public void CloseAllConnections()
@@ -75,5 +111,6 @@ public sealed partial class TunnelRelay : IDisposable
         }
 
         _stopping.Dispose();
+        _metrics.Dispose();
     }
 }

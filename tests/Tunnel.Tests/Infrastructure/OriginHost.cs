@@ -48,13 +48,18 @@ internal sealed class OriginHost : IAsyncDisposable
         MaxBackoff = TimeSpan.FromSeconds(1),
     };
 
-    public static async Task<OriginHost> StartAsync(TunnelAgentOptions options, string name = "origin")
+    public static async Task<OriginHost> StartAsync(TunnelAgentOptions options, string name = "origin", TimeProvider? time = null)
     {
         var tunnel = new TunnelEndPoint(options);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         var logs = new TestLogs();
         builder.Logging.AddProvider(logs);
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
+
         builder.Services.AddTunnelAgent();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.WebHost.ConfigureKestrel(k =>
