@@ -17,6 +17,8 @@ public sealed partial class TunnelRelay : IDisposable
     private readonly TunnelRegistry _registry = new();
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationToken _hostStopping;
+    private readonly bool _hosted;
     private long _noRoute;
 
     /// <summary>Validates the options (all errors at once) and builds the tables.</summary>
@@ -34,9 +36,15 @@ public sealed partial class TunnelRelay : IDisposable
         _ingress = new TunnelIngressTable(_options.Ingress);
         _logger = logger;
 
-        // Upgraded agent requests last as long as their tunnel connection; release them as the host stops so the
-        // server's graceful shutdown does not wait for them, and agents see the end and redial the next relay.
-        lifetime?.ApplicationStopping.Register(CloseAllConnections);
+        // Upgraded agent requests last as long as their tunnel connection: the drain releases them once the forwarded
+        // requests are done, so the server's graceful shutdown waits for those and no longer (TunnelRelay.Shutdown.cs).
+        if (lifetime is not null)
+        {
+            _hosted = true;
+            _hostStopping = lifetime.ApplicationStopping;
+            lifetime.ApplicationStopping.Register(BeginStopping);
+            lifetime.ApplicationStopped.Register(CloseAllConnections);
+        }
     }
 
     internal TunnelRegistry Registry => _registry;
@@ -47,7 +55,8 @@ public sealed partial class TunnelRelay : IDisposable
     /// <summary>A snapshot per tunnel that had agents or requests: agents, connections, requests, bytes.</summary>
     public IReadOnlyList<TunnelStatus> GetStatus() => _registry.Snapshot();
 
-    /// <summary>Closes every agent connection (they redial).</summary>
+    /// <summary>Closes every agent connection now, whatever is in flight on them (they redial). See
+    /// <see cref="Drain"/> for the graceful way.</summary>
     public void CloseAllConnections()
     {
         try
