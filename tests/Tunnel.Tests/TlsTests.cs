@@ -53,6 +53,35 @@ public sealed class TlsTests : IDisposable
     }
 
     [Fact]
+    public async Task PublicEntryOverHttps_ForwardedProtoIsHttps()
+    {
+        using var certificate = _ca.Issue("app.test");
+        await using var relay = await RelayHost.StartAsync(httpsCertificate: certificate);
+        await using var origin = await OriginHost.StartAsync(OriginHost.AgentOptions(relay.Uri));
+        await relay.WaitForConnectionsAsync("t1", 2);
+        using var client = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await socket.ConnectAsync(System.Net.IPAddress.Loopback, relay.HttpsPort, ct);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+            SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, presented, _, errors) => _ca.Validates(presented, errors),
+            },
+        });
+
+        using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri($"https://app.test:{relay.HttpsPort}/echo")), CancellationToken.None);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Contains("\nxfproto=https\n", body, StringComparison.Ordinal);
+        Assert.Contains($"\nxfhost=app.test:{relay.HttpsPort}\n", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Agent_RelayCertificateFromAnotherCa_NotReadyWithClearLastError()
     {
         using var certificate = _ca.Issue("localhost");
