@@ -13,7 +13,7 @@ internal sealed class TestCertificateAuthority : IDisposable
 {
     private readonly ECDsa _key;
 
-    private TestCertificateAuthority(string name)
+    private TestCertificateAuthority(string name, TestCertificateAuthority? parent)
     {
         _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={name}", _key, HashAlgorithmName.SHA256);
@@ -21,7 +21,16 @@ internal sealed class TestCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         var now = DateTimeOffset.UtcNow;
-        Certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
+        if (parent is null)
+        {
+            Certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
+        }
+        else
+        {
+            request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(parent.Certificate, true, false));
+            using var issued = request.Create(parent.Certificate, now.AddDays(-1), now.AddMonths(6), RandomNumberGenerator.GetBytes(12));
+            Certificate = issued.CopyWithPrivateKey(_key);
+        }
     }
 
     /// <summary>The CA certificate (with its key).</summary>
@@ -30,7 +39,10 @@ internal sealed class TestCertificateAuthority : IDisposable
     /// <summary>The CA certificate as PEM.</summary>
     public string CertificatePem => Certificate.ExportCertificatePem();
 
-    public static TestCertificateAuthority Create(string name = "Edge Test CA") => new(name);
+    public static TestCertificateAuthority Create(string name = "Edge Test CA") => new(name, null);
+
+    /// <summary>An intermediate CA issued by this one (servers must send it with their certificate).</summary>
+    public TestCertificateAuthority CreateIntermediate(string name = "Edge Test Intermediate") => new(name, this);
 
     /// <summary>A server certificate (with its private key) for <paramref name="dnsNames"/> and 127.0.0.1.</summary>
     public X509Certificate2 Issue(params string[] dnsNames)
@@ -55,12 +67,13 @@ internal sealed class TestCertificateAuthority : IDisposable
         return issued.CopyWithPrivateKey(key);
     }
 
-    /// <summary>Writes the certificate and its key as PEM files <c>NAME.crt</c> and <c>NAME.key</c> in <paramref name="directory"/>.</summary>
-    public static (string CertificatePath, string KeyPath) WritePem(X509Certificate2 certificate, string directory, string name)
+    /// <summary>Writes the certificate (then <paramref name="chain"/>, as in a fullchain.pem) and its key as PEM files
+    /// <c>NAME.crt</c> and <c>NAME.key</c> in <paramref name="directory"/>.</summary>
+    public static (string CertificatePath, string KeyPath) WritePem(X509Certificate2 certificate, string directory, string name, params X509Certificate2[] chain)
     {
         var certificatePath = Path.Combine(directory, name + ".crt");
         var keyPath = Path.Combine(directory, name + ".key");
-        File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
+        File.WriteAllText(certificatePath, string.Concat(new[] { certificate }.Concat(chain).Select(c => c.ExportCertificatePem() + "\n")));
         using var key = certificate.GetECDsaPrivateKey() ?? throw new InvalidOperationException("no ECDSA private key");
         File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
         return (certificatePath, keyPath);
@@ -73,8 +86,9 @@ internal sealed class TestCertificateAuthority : IDisposable
         return path;
     }
 
-    /// <summary>True when <paramref name="certificate"/> chains to this CA (and nothing else) and the name matched.</summary>
-    public bool Validates(X509Certificate? certificate, SslPolicyErrors errors)
+    /// <summary>True when <paramref name="certificate"/> chains to this CA (and nothing else) and the name matched;
+    /// intermediates come only from what the server sent (<paramref name="presented"/>).</summary>
+    public bool Validates(X509Certificate? certificate, SslPolicyErrors errors, X509Chain? presented = null)
     {
         if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0)
         {
@@ -85,6 +99,14 @@ internal sealed class TestCertificateAuthority : IDisposable
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(Certificate);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (presented is not null)
+        {
+            foreach (var element in presented.ChainElements)
+            {
+                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
         return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
     }
 

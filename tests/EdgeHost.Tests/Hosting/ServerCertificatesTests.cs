@@ -175,6 +175,43 @@ public sealed class ServerCertificatesTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_Https_SendsTheIntermediatesOfAFullChainPem()
+    {
+        using var intermediate = _ca.CreateIntermediate();
+        using var leaf = intermediate.Issue("chain.test");
+        var (crt, key) = TestCertificateAuthority.WritePem(leaf, _dir.Path, "chain", intermediate.Certificate);
+        await using var app = EdgeApplication.Build(null, [], new Dictionary<string, string?>
+        {
+            ["urls"] = "https://127.0.0.1:0",
+            ["Edge:DataDirectory"] = _dir.Combine("data"),
+            ["Edge:Certificates:0:CertificatePath"] = crt,
+            ["Edge:Certificates:0:KeyPath"] = key,
+        });
+        await app.StartAsync();
+        var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
+        var chainLength = 0;
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                TargetHost = "chain.test",
+                RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
+                {
+                    chainLength = chain?.ChainElements.Count ?? 0;
+                    return _ca.Validates(certificate, errors, chain);
+                },
+            },
+        });
+
+        // The client knows only the root: validation passes only if the server sent the intermediate.
+        using var response = await client.GetAsync(new Uri($"https://127.0.0.1:{port}/_edge/health"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(chainLength >= 2, $"chain of {chainLength}");
+        await app.StopAsync();
+    }
+
+    [Fact]
     public void Build_HttpsUrlWithoutCertificate_NamesTheKeyToSet()
     {
         var edge = Assert.Throws<EdgeConfigurationException>(() => EdgeApplication.Build(null, [], new Dictionary<string, string?>
