@@ -24,6 +24,10 @@ public sealed class EdgeOptions
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Certificates for <c>https://</c> addresses in <c>urls</c>, chosen by SNI. Default none (plain HTTP,
+    /// or TLS terminated in front).</summary>
+    public List<CertificateOptions> Certificates { get; set; } = [];
+
     /// <summary>Outbound HTTP settings shared by every function.</summary>
     public OutboundHttpOptions Http { get; set; } = new();
 

@@ -75,7 +75,7 @@ internal static class EdgeApplication
         }
 
         var urls = root["urls"] ?? EdgeDefaults.Urls;
-        var listen = ListenAddresses.Parse(urls, errors);
+        var listen = ServerListeners.Parse(urls, options.Certificates, "Edge:Certificates", errors);
         if (errors.Count > 0)
         {
             throw new EdgeConfigurationException(errors);
@@ -95,10 +95,7 @@ internal static class EdgeApplication
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // Explicit listeners: Kestrel ignores `urls` once any endpoint (the tunnel's) is configured in code.
-            foreach (var address in listen)
-            {
-                address.Apply(kestrel);
-            }
+            listen.Apply(kestrel);
 
             if (tunnelEndPoint is not null)
             {
@@ -148,6 +145,7 @@ internal static class EdgeApplication
             app.Services.GetRequiredService<ILoggerFactory>());
         app.Run(dispatcher.InvokeAsync);
         StartupLog.Register(app, functions, options.DataDirectory);
+        listen.Start(app, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Edge.Host"));
         return app;
     }
 

@@ -4,10 +4,17 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Edge.Host.Hosting;
 
-/// <summary>The <c>urls</c> setting turned into explicit Kestrel listeners (plain HTTP).</summary>
-internal sealed record ListenAddresses(string Host, int Port)
+/// <summary>
+/// The <c>urls</c> setting turned into explicit Kestrel listeners: <c>http://</c>, or <c>https://</c> with the
+/// certificates of <see cref="ServerCertificates"/> (chosen by SNI).
+/// </summary>
+internal sealed record ListenAddresses(string Host, int Port, bool Https = false)
 {
-    public static IReadOnlyList<ListenAddresses> Parse(string urls, List<string> errors)
+    /// <summary>
+    /// Parses <paramref name="urls"/> (<c>;</c>-separated). An <c>https://</c> address needs certificates: when
+    /// <paramref name="hasCertificates"/> is false its error names <paramref name="certificatesKey"/>.
+    /// </summary>
+    public static IReadOnlyList<ListenAddresses> Parse(string urls, List<string> errors, string certificatesKey, bool hasCertificates)
     {
         var result = new List<ListenAddresses>();
         foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -23,9 +30,10 @@ internal sealed record ListenAddresses(string Host, int Port)
                 continue;
             }
 
-            if (!string.Equals(address.Scheme, "http", StringComparison.OrdinalIgnoreCase))
+            var https = string.Equals(address.Scheme, "https", StringComparison.OrdinalIgnoreCase);
+            if (!https && !string.Equals(address.Scheme, "http", StringComparison.OrdinalIgnoreCase))
             {
-                errors.Add($"urls: '{url}': only http:// is supported here; terminate TLS in front of Edge (see Edge:TrustedProxies).");
+                errors.Add($"urls: '{url}': only http:// and https:// are supported.");
                 continue;
             }
 
@@ -35,7 +43,13 @@ internal sealed record ListenAddresses(string Host, int Port)
                 continue;
             }
 
-            result.Add(new ListenAddresses(address.Host, address.Port));
+            if (https && !hasCertificates)
+            {
+                errors.Add($"urls: '{url}' needs a certificate: set {certificatesKey}:0:CertificatePath (with KeyPath for PEM, or Password for PFX).");
+                continue;
+            }
+
+            result.Add(new ListenAddresses(address.Host, address.Port, https));
         }
 
         if (result.Count == 0 && errors.Count == 0)
@@ -46,19 +60,31 @@ internal sealed record ListenAddresses(string Host, int Port)
         return result;
     }
 
-    public void Apply(KestrelServerOptions kestrel)
+    /// <summary>Adds this listener to Kestrel; HTTPS ones take their certificate from <paramref name="certificates"/>.</summary>
+    public void Apply(KestrelServerOptions kestrel, ServerCertificates? certificates)
     {
+        void Configure(ListenOptions listen)
+        {
+            if (Https)
+            {
+                listen.UseHttps(certificates?.HandshakeOptions() ?? throw new InvalidOperationException("https:// listener without certificates"));
+            }
+        }
+
         switch (Host)
         {
             case "*" or "+":
-                kestrel.ListenAnyIP(Port);
+                kestrel.ListenAnyIP(Port, Configure);
                 break;
             case "localhost":
-                kestrel.ListenLocalhost(Port);
+                kestrel.ListenLocalhost(Port, Configure);
                 break;
             default:
-                kestrel.Listen(IPAddress.Parse(Host.Trim('[', ']')), Port);
+                kestrel.Listen(IPAddress.Parse(Host.Trim('[', ']')), Port, Configure);
                 break;
         }
     }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{(Https ? "https" : "http")}://{Host}:{Port}";
 }

@@ -1,4 +1,5 @@
 using Edge.Host.Admin;
+using Edge.Host.Configuration;
 using Edge.Tunnel.Relay;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -29,9 +30,11 @@ internal static class RelayApplication
 
         var errors = new List<string>();
         var options = new TunnelRelayOptions();
+        var hostOptions = new RelayHostOptions();
         try
         {
             config.GetSection(SectionName).Bind(options);
+            config.GetSection(SectionName).Bind(hostOptions);
         }
         catch (InvalidOperationException ex)
         {
@@ -40,7 +43,12 @@ internal static class RelayApplication
 
         errors.AddRange(options.Validate().Select(e => $"{SectionName}: {e}"));
         var admin = AdminSetup.Bind(config, SectionName, errors);
-        var listen = ListenAddresses.Parse(config["urls"] ?? DefaultUrls, errors);
+        if (hostOptions.ShutdownTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"{SectionName}:ShutdownTimeout must be positive");
+        }
+
+        var listen = ServerListeners.Parse(config["urls"] ?? DefaultUrls, hostOptions.Certificates, $"{SectionName}:Certificates", errors);
         if (errors.Count > 0)
         {
             throw new EdgeConfigurationException(errors);
@@ -50,10 +58,7 @@ internal static class RelayApplication
         builder.WebHost.UseSetting(Microsoft.AspNetCore.Hosting.WebHostDefaults.ServerUrlsKey, string.Empty);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            foreach (var address in listen)
-            {
-                address.Apply(kestrel);
-            }
+            listen.Apply(kestrel);
 
             // Uploads and layer downloads of any size and speed pass through.
             kestrel.Limits.MaxRequestBodySize = null;
@@ -61,6 +66,9 @@ internal static class RelayApplication
             kestrel.Limits.MinResponseDataRate = null;
             kestrel.AddServerHeader = false;
         });
+
+        // Graceful stop: Kestrel stops accepting, forwards in flight finish (up to this), then the agents are let go.
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout = hostOptions.ShutdownTimeout);
         EdgeApplication.ConfigureLogging(builder, config);
         builder.Services.AddTunnelRelay(o =>
         {
@@ -96,7 +104,8 @@ internal static class RelayApplication
         });
         app.UseTunnelRelay();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Edge.Relay");
-        app.Lifetime.ApplicationStarted.Register(() => RelayLog.Started(logger, string.Join(", ", listen.Select(l => $"{l.Host}:{l.Port}")), options.Tunnels.Count, options.Ingress.Count));
+        listen.Start(app, logger);
+        app.Lifetime.ApplicationStarted.Register(() => RelayLog.Started(logger, listen.ToString(), options.Tunnels.Count, options.Ingress.Count));
         return app;
     }
 }

@@ -15,6 +15,13 @@ internal sealed class TunnelReadiness(TunnelAgentStatus? status)
 
         var connections = status.ConnectedConnections;
         var detail = string.Create(CultureInfo.InvariantCulture, $"tunnel {status.State.ToString().ToLowerInvariant()}: {connections} connection(s) up");
+
+        // Why it is not ready (refused token, untrusted certificate, relay unreachable); never holds a secret.
+        if (connections == 0 && status.LastError is { } error)
+        {
+            detail += "; last error: " + error;
+        }
+
         return (connections > 0, detail);
     }
 }

@@ -31,6 +31,14 @@ public sealed class TunnelAgentOptions
     /// <summary>Limit on TCP connect + TLS + upgrade handshake. Default 10 s: a black-holed relay is retried.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A PEM file (one or more certificates) or DER file trusted for the relay's TLS certificate in addition to the
+    /// system store: a private CA, or the relay's own self-signed certificate. Only with an <c>https://</c>
+    /// <see cref="RelayUri"/>. Default none: the system store alone. The certificate's name is always checked;
+    /// validation cannot be turned off.
+    /// </summary>
+    public string? CaCertificatePath { get; set; }
+
     /// <summary>Returns every configuration error at once (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -68,6 +76,29 @@ public sealed class TunnelAgentOptions
         if (HandshakeTimeout <= TimeSpan.Zero)
         {
             errors.Add("HandshakeTimeout must be positive");
+        }
+
+        if (!string.IsNullOrEmpty(CaCertificatePath))
+        {
+            if (RelayUri is { IsAbsoluteUri: true } uri && uri.Scheme != Uri.UriSchemeHttps)
+            {
+                errors.Add("CaCertificatePath needs an https:// RelayUri");
+            }
+            else if (!File.Exists(CaCertificatePath))
+            {
+                errors.Add($"CaCertificatePath: '{CaCertificatePath}' does not exist");
+            }
+            else
+            {
+                try
+                {
+                    RelayCertificateValidator.LoadCertificates(CaCertificatePath);
+                }
+                catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+                {
+                    errors.Add($"CaCertificatePath: '{CaCertificatePath}' holds no readable certificate (PEM or DER): {ex.Message}");
+                }
+            }
         }
 
         return errors;

@@ -95,7 +95,17 @@ internal sealed partial class TunnelConnectionListener : IConnectionListener
         while (!token.IsCancellationRequested && status.State != TunnelAgentState.Unauthorized)
         {
             var dialStarted = _time.GetTimestamp();
-            var result = await TunnelDialer.DialAsync(options, token);
+            TunnelDialResult result;
+            try
+            {
+                result = await TunnelDialer.DialAsync(options, _endPoint.CertificateValidator, token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                // Stopping (or another slot was refused) mid-dial: unbinding must not fail because of it.
+                return;
+            }
+
             if (token.IsCancellationRequested)
             {
                 if (result.Stream is not null)

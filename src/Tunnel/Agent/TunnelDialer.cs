@@ -10,9 +10,10 @@ internal static class TunnelDialer
 {
     private const int MaxResponseHeadBytes = 8 * 1024;
 
-    public static async Task<TunnelDialResult> DialAsync(TunnelAgentOptions options, CancellationToken cancellationToken)
+    public static async Task<TunnelDialResult> DialAsync(TunnelAgentOptions options, RelayCertificateValidator validator, CancellationToken cancellationToken)
     {
         var relay = options.RelayUri!;
+        string? rejection = null;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.HandshakeTimeout);
         Stream? stream = null;
@@ -32,13 +33,21 @@ internal static class TunnelDialer
 
             stream = new NetworkStream(socket, ownsSocket: true);
 
-            // 2. TLS when the relay URI says so.
+            // 2. TLS when the relay URI says so: the system store or CaCertificatePath must vouch for the relay, for
+            //    its name. ALPN asks for HTTP/1.1, the protocol of the upgrade (a TLS front may require ALPN).
             if (relay.Scheme == Uri.UriSchemeHttps)
             {
+                var host = relay.DnsSafeHost;
                 var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
                 stream = ssl;
                 await ssl.AuthenticateAsClientAsync(
-                    new SslClientAuthenticationOptions { TargetHost = relay.DnsSafeHost },
+                    new SslClientAuthenticationOptions
+                    {
+                        TargetHost = host,
+                        ApplicationProtocols = [SslApplicationProtocol.Http11],
+                        RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
+                            (rejection = validator.Check(certificate, chain, errors, host)) is null,
+                    },
                     timeout.Token);
             }
 
@@ -63,6 +72,10 @@ internal static class TunnelDialer
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return TunnelDialResult.Failure($"handshake with {relay.Authority} timed out after {options.HandshakeTimeout}");
+        }
+        catch (System.Security.Authentication.AuthenticationException) when (rejection is not null)
+        {
+            return TunnelDialResult.Failure($"{relay.Authority}: {rejection}");
         }
         catch (Exception ex) when (ex is IOException or SocketException or System.Security.Authentication.AuthenticationException or InvalidDataException)
         {

@@ -21,6 +21,8 @@ public sealed class TunnelEndPoint : EndPoint
 
         Options = options;
         Status = new TunnelAgentStatus(options.TunnelId, options.AgentId);
+        CertificateValidator = new RelayCertificateValidator(
+            string.IsNullOrEmpty(options.CaCertificatePath) ? null : RelayCertificateValidator.LoadCertificates(options.CaCertificatePath));
     }
 
     /// <summary>The agent's options.</summary>
@@ -28,6 +30,8 @@ public sealed class TunnelEndPoint : EndPoint
 
     /// <summary>Live status of this endpoint's connection pool (readiness, reconnects, refusal).</summary>
     public TunnelAgentStatus Status { get; }
+
+    internal RelayCertificateValidator CertificateValidator { get; }
 
     /// <inheritdoc />
     public override string ToString() => $"edge-tunnel:{Options.TunnelId}@{Options.RelayUri}";

@@ -4,9 +4,13 @@ namespace Edge.Tunnel.Relay;
 
 /// <summary>
 /// One agent connection on the relay: the upgraded stream and the HTTP/2 client bound to it. Its
-/// <c>ConnectCallback</c> hands out the stream exactly once; once that HTTP/2 connection ends, the callback refuses,
-/// which marks the connection dead.
+/// <c>ConnectCallback</c> hands out the stream exactly once; once that HTTP/2 connection ends or is going away
+/// (GOAWAY), the callback refuses, which marks the connection dead.
 /// </summary>
+/// <remarks>
+/// A dead connection is no longer picked for requests, but it is not closed here: after a GOAWAY the streams in flight
+/// (a long download) finish on it, and the handler closes the stream once they are done.
+/// </remarks>
 internal sealed class RelayConnection : IDisposable
 {
     private static long s_nextId;
@@ -51,7 +55,7 @@ internal sealed class RelayConnection : IDisposable
 
     public HttpMessageInvoker Invoker { get; }
 
-    public bool IsAlive => !_dead && !Stream.Closed.IsCompleted;
+    public bool IsAlive => !_dead && !Stream.Closed.IsCompleted && !Stream.GoingAway.IsCompleted;
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
@@ -84,8 +88,9 @@ internal sealed class RelayConnection : IDisposable
             return ValueTask.FromResult<Stream>(Stream);
         }
 
-        // The one HTTP/2 connection this stream carried is over: this tunnel connection is finished.
-        Kill();
+        // The one HTTP/2 connection this stream carried is over or going away: no new requests here. Streams still in
+        // flight on it keep the stream open until they end (the handler disposes it then).
+        _dead = true;
         return ValueTask.FromException<Stream>(new TunnelConnectionUnavailableException($"tunnel connection {Id} is closed"));
     }
 }

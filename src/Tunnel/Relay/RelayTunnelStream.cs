@@ -1,17 +1,23 @@
 namespace Edge.Tunnel.Relay;
 
 /// <summary>
-/// The relay's end of an upgraded agent stream. Until SocketsHttpHandler claims it, one read is kept pending so a
-/// connection the agent closed is noticed (and dropped from the pool) before any request is sent on it; the bytes of
-/// that read are replayed to the first real read. Disposal (by the handler when its HTTP/2 connection ends) completes
-/// <see cref="Closed"/>.
+/// The relay's end of an upgraded agent stream. Until SocketsHttpHandler claims it, a watch loop keeps reading so a
+/// connection the agent closed (or sent GOAWAY on, e.g. while it stops before its first request) is noticed and
+/// dropped from the pool before any request is sent on it; the bytes it read are replayed to the first real reads.
+/// Disposal (by the handler when its HTTP/2 connection ends) completes <see cref="Closed"/>. Every byte from the
+/// agent is followed frame by frame, so an agent's GOAWAY completes <see cref="GoingAway"/>.
 /// </summary>
 internal sealed class RelayTunnelStream : Stream
 {
     private readonly Stream _inner;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _goingAway = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Http2GoAwayDetector _goAway = new();
     private byte[]? _early = new byte[16 * 1024];
-    private Task<int>? _earlyRead;
+    private Task? _watch;
+    private volatile bool _claimed;
+    private Exception? _watchError;
+    private bool _watchEnded;
     private int _earlyOffset;
     private int _earlyCount;
     private long _bytesRead;
@@ -23,6 +29,9 @@ internal sealed class RelayTunnelStream : Stream
     }
 
     public Task Closed => _closed.Task;
+
+    /// <summary>Completes when the agent sent GOAWAY: no new streams on this connection; those in flight finish.</summary>
+    public Task GoingAway => _goingAway.Task;
 
     public long BytesRead => Interlocked.Read(ref _bytesRead);
 
@@ -38,30 +47,47 @@ internal sealed class RelayTunnelStream : Stream
 
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    /// <summary>Starts the watching read; a 0-byte read or a failure means the agent end is gone.</summary>
-    public void StartWatching()
+    /// <summary>Starts the watch loop; end of stream or a failure means the agent end is gone.</summary>
+    public void StartWatching() => _watch = WatchAsync();
+
+    private async Task WatchAsync()
     {
-        _earlyRead = _inner.ReadAsync(_early!).AsTask();
-        _earlyRead.ContinueWith(
-            static (t, state) =>
+        // Reads into the replay buffer until the handler claims the stream (it then waits for the read in progress),
+        // the buffer is full (an agent that talks before being asked), or the stream ends.
+        try
+        {
+            while (!_claimed && _earlyCount < _early!.Length)
             {
-                if (!t.IsCompletedSuccessfully || t.Result == 0)
+                var read = await _inner.ReadAsync(_early.AsMemory(_earlyCount)).ConfigureAwait(false);
+                if (read == 0)
                 {
-                    ((RelayTunnelStream)state!)._closed.TrySetResult();
+                    _watchEnded = true;
+                    _closed.TrySetResult();
+                    return;
                 }
-            },
-            this,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+
+                Observe(_early.AsSpan(_earlyCount, read));
+                _earlyCount += read;
+            }
+        }
+        catch (Exception ex)
+        {
+            _watchError = ex;
+            _closed.TrySetResult();
+        }
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (_earlyRead is { } pending)
+        if (_watch is { } watch)
         {
-            _earlyCount = await pending.WaitAsync(cancellationToken);
-            _earlyRead = null;
+            _claimed = true;
+            await watch.WaitAsync(cancellationToken);
+            _watch = null;
+            if (_earlyCount == 0 && _watchError is { } error)
+            {
+                throw new IOException("the agent connection failed", error);
+            }
         }
 
         if (_earlyCount > 0)
@@ -79,9 +105,23 @@ internal sealed class RelayTunnelStream : Stream
             return n;
         }
 
+        if (_watchEnded)
+        {
+            return 0;
+        }
+
         var read = await _inner.ReadAsync(buffer, cancellationToken);
         Interlocked.Add(ref _bytesRead, read);
+        Observe(buffer.Span[..read]);
         return read;
+    }
+
+    private void Observe(ReadOnlySpan<byte> data)
+    {
+        if (_goAway.Observe(data))
+        {
+            _goingAway.TrySetResult();
+        }
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -13,7 +14,9 @@ public sealed partial class TunnelRelay
     /// 1. Require an <c>Upgrade: edge-tunnel</c> request (400 otherwise).
     /// 2. Bearer token checked for the tunnel id in constant time: 401 without one, 403 when wrong or the tunnel is
     ///    unknown. The refusal is logged with tunnel, agent and peer, never the token.
-    /// 3. 101, then the stream joins the tunnel's pool until it closes or the relay stops.
+    /// 3. 101, then the stream joins the tunnel's pool until it closes or the relay's drain closes it. While the relay
+    ///    is stopping, agents get 503 instead (they redial). The server asking this connection to close (its graceful
+    ///    shutdown) starts the drain (<see cref="Drain"/>).
     /// </remarks>
     public async Task AcceptAgentAsync(HttpContext context)
     {
@@ -34,6 +37,13 @@ public sealed partial class TunnelRelay
             || !string.Equals(headers.Upgrade.ToString(), TunnelProtocol.UpgradeToken, StringComparison.OrdinalIgnoreCase))
         {
             await WriteTextAsync(context, StatusCodes.Status400BadRequest, $"expected Upgrade: {TunnelProtocol.UpgradeToken}");
+            return;
+        }
+
+        if (_draining)
+        {
+            Log.AgentRefused(_logger, Sanitize(tunnelId), Sanitize(agentId), peer, 503, "the relay is stopping");
+            await WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, "relay is stopping");
             return;
         }
 
@@ -62,6 +72,20 @@ public sealed partial class TunnelRelay
         _registry.Add(connection);
         Interlocked.Increment(ref _registry.Counters(tunnelId).AgentConnectionsAccepted);
         Log.AgentConnected(_logger, tunnelId, agentId, peer, connection.Id);
+        _ = connection.Stream.GoingAway.ContinueWith(
+            _ =>
+            {
+                _registry.Remove(connection);
+                Log.AgentGoingAway(_logger, tunnelId, agentId, connection.Id, connection.InFlight);
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+
+        // The server asks its connections to close when it stops accepting (graceful shutdown): then drain. Without
+        // that signal (another server), the host stopping is the signal.
+        var closeRequested = context.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? _hostStopping;
+        using var drainOnClose = closeRequested.Register(static state => ((TunnelRelay)state!).OnAgentConnectionCloseRequested(), this);
         try
         {
             await connection.Stream.Closed.WaitAsync(_stopping.Token);
@@ -95,6 +119,16 @@ public sealed partial class TunnelRelay
         else
         {
             Interlocked.Increment(ref _refusedUnattributed);
+        }
+    }
+
+    private void OnAgentConnectionCloseRequested()
+    {
+        // Outside a host shutdown (an endpoint reconfigured) the server closes the connection itself when its own
+        // timeout runs out; the agent redials.
+        if (!_hosted || _hostStopping.IsCancellationRequested)
+        {
+            Drain();
         }
     }
 

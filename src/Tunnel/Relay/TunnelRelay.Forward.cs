@@ -28,10 +28,18 @@ public sealed partial class TunnelRelay
     ///    provably never reached an agent: see <see cref="NeverReachedAgent"/>.
     /// 5. Copy status, headers, body (flushed as it arrives, so SSE streams) and trailers; a client abort cancels the
     ///    upstream stream (RST_STREAM reaches the agent); an upstream break aborts the client's response.
+    /// The relay's drain waits for every forward in flight (TunnelRelay.Shutdown.cs); one arriving after it → 503.
     /// </remarks>
     public async Task ForwardAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        using var forwarding = TrackForward();
+        if (_closed)
+        {
+            await WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, "relay is stopping");
+            return;
+        }
+
         var request = context.Request;
         var host = request.Host.Host;
         var path = request.PathBase.Add(request.Path).Value ?? "/";

@@ -19,6 +19,8 @@ public sealed partial class TunnelRelay : IDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TunnelRelayMetrics _metrics;
+    private readonly CancellationToken _hostStopping;
+    private readonly bool _hosted;
     private long _noRoute;
     private long _refusedUnattributed;
 
@@ -50,9 +52,15 @@ public sealed partial class TunnelRelay : IDisposable
 
         _metrics = new TunnelRelayMetrics(_registry, () => NoRouteRequests, () => Interlocked.Read(ref _refusedUnattributed), meterFactory);
 
-        // Upgraded agent requests last as long as their tunnel connection; release them as the host stops so the
-        // server's graceful shutdown does not wait for them, and agents see the end and redial the next relay.
-        lifetime?.ApplicationStopping.Register(CloseAllConnections);
+        // Upgraded agent requests last as long as their tunnel connection: the drain releases them once the forwarded
+        // requests are done, so the server's graceful shutdown waits for those and no longer (TunnelRelay.Shutdown.cs).
+        if (lifetime is not null)
+        {
+            _hosted = true;
+            _hostStopping = lifetime.ApplicationStopping;
+            lifetime.ApplicationStopping.Register(BeginStopping);
+            lifetime.ApplicationStopped.Register(CloseAllConnections);
+        }
     }
 
     /// <summary>The name of the meter the relay's instruments are on.</summary>
@@ -83,7 +91,8 @@ public sealed partial class TunnelRelay : IDisposable
             .ThenBy(c => c.ConnectionId),
     ];
 
-    /// <summary>Closes every agent connection (they redial).</summary>
+    /// <summary>Closes every agent connection now, whatever is in flight on them (they redial). See
+    /// <see cref="Drain"/> for the graceful way.</summary>
     public void CloseAllConnections()
     {
         try

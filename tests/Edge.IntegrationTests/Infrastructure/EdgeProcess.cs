@@ -160,6 +160,15 @@ public sealed class EdgeProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Graceful stop without waiting: SIGTERM, as a service manager sends it. The process keeps running while
+    /// it drains; <see cref="WaitForExitAsync"/> waits for the end.</summary>
+    public void Terminate() => (_process ?? throw new InvalidOperationException("edge was not started")).Terminate();
+
+    /// <summary>Waits (bounded) for the process to exit after <see cref="Terminate"/>; its exit code, or null if it
+    /// still runs after <paramref name="timeout"/>.</summary>
+    public Task<int?> WaitForExitAsync(TimeSpan timeout) =>
+        (_process ?? throw new InvalidOperationException("edge was not started")).WaitForExitAsync(timeout);
+
     /// <summary>SIGKILL the process tree immediately.</summary>
     public void Kill() => _process?.Kill();
 

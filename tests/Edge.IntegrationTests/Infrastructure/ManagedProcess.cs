@@ -226,6 +226,32 @@ public sealed class ManagedProcess : IDisposable
         await DrainOutputAsync();
     }
 
+    /// <summary>Sends SIGTERM and returns at once (the process drains and exits on its own; see <see cref="WaitForExitAsync"/>).</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited)
+        {
+            SendSigterm(_process.Id);
+        }
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the process to exit; returns its exit code, null if it still runs.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+
+        await DrainOutputAsync();
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILLs the process and all its descendants immediately and waits (bounded) for it to be gone.</summary>
     public void Kill()
     {

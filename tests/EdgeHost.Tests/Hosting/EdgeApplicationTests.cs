@@ -179,6 +179,58 @@ public sealed class EdgeApplicationTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Stop_BackgroundWorkPending_ServerStopsAcceptingFirstThenWaitsForTheWork()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handlers = new Dictionary<string, Func<IEdgeEnv, IFetchHandler>> { ["later"] = _ => new BackgroundHandler(release.Task) };
+        var (app, client) = await StartAsync(EdgeApplication.Build(null, [], Settings(
+            ("Functions:registry:Enabled", "false"),
+            ("Functions:later:Handler", "builtin:later"),
+            ("Functions:later:Routes:0", "*"),
+            ("Edge:ShutdownTimeout", "00:01:00")), handlers));
+        await using (app)
+        using (client)
+        {
+            Assert.Equal("queued", await client.GetStringAsync(new Uri("/", UriKind.Relative)));
+            var port = client.BaseAddress!.Port;
+
+            var stop = app.StopAsync();
+            var refused = false;
+            for (var i = 0; i < 100 && !refused; i++)
+            {
+                using var socket = new System.Net.Sockets.TcpClient();
+                try
+                {
+                    await socket.ConnectAsync("127.0.0.1", port);
+                    await Task.Delay(50);
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    refused = true;
+                }
+            }
+
+            var stoppedBeforeWork = stop.IsCompleted;
+            release.SetResult();
+            await stop.WaitAsync(TimeSpan.FromSeconds(30));
+
+            // WebApplication stops the server before other hosted services (BackgroundWork): a download's WaitUntil pump
+            // must not keep the host taking requests, or keep its tunnel connections routable, while it finishes.
+            Assert.True(refused, "the server kept accepting connections while background work was pending");
+            Assert.False(stoppedBeforeWork, "shutdown did not wait for the background work");
+        }
+    }
+
+    private sealed class BackgroundHandler(Task work) : IFetchHandler
+    {
+        public ValueTask<IResult> FetchAsync(HttpRequest request, IEdgeEnv env, IFetchContext ctx)
+        {
+            ctx.WaitUntil(work);
+            return ValueTask.FromResult(Results.Text("queued"));
+        }
+    }
+
     private sealed class EchoHandler : IFetchHandler
     {
         public ValueTask<IResult> FetchAsync(HttpRequest request, IEdgeEnv env, IFetchContext ctx) =>

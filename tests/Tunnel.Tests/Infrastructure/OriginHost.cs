@@ -48,7 +48,7 @@ internal sealed class OriginHost : IAsyncDisposable
         MaxBackoff = TimeSpan.FromSeconds(1),
     };
 
-    public static async Task<OriginHost> StartAsync(TunnelAgentOptions options, string name = "origin", TimeProvider? time = null)
+    public static async Task<OriginHost> StartAsync(TunnelAgentOptions options, string name = "origin", TimeProvider? time = null, TimeSpan? shutdownTimeout = null)
     {
         var tunnel = new TunnelEndPoint(options);
         var builder = WebApplication.CreateSlimBuilder();
@@ -61,7 +61,7 @@ internal sealed class OriginHost : IAsyncDisposable
         }
 
         builder.Services.AddTunnelAgent();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(5));
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null;

@@ -32,6 +32,9 @@ internal sealed class RelayHost : IAsyncDisposable
 
     public Uri Uri => new($"http://127.0.0.1:{Port}");
 
+    /// <summary>The HTTPS listener's port (0 without one).</summary>
+    public int HttpsPort { get; private set; }
+
     /// <summary>Tunnels t1 (token secret-token-1) and t2 (secret-token-2); app.test and *.apps.test → t1,
     /// none.test → t2, private.app.test → t1 (private).</summary>
     public static void DefaultRoutes(TunnelRelayOptions o)
@@ -44,25 +47,40 @@ internal sealed class RelayHost : IAsyncDisposable
         o.Ingress.Add(new TunnelIngressRule { Host = "private.app.test", TunnelId = "t1", Private = true });
     }
 
-    public static async Task<RelayHost> StartAsync(Action<TunnelRelayOptions>? configure = null, int port = 0)
+    /// <summary>Starts a relay on 127.0.0.1:<paramref name="port"/> (plain HTTP), plus an HTTPS listener with
+    /// <paramref name="httpsCertificate"/> when given; <paramref name="shutdownTimeout"/> is the host's grace period.</summary>
+    public static async Task<RelayHost> StartAsync(
+        Action<TunnelRelayOptions>? configure = null,
+        int port = 0,
+        TimeSpan? shutdownTimeout = null,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         var logs = new TestLogs();
         builder.Logging.AddProvider(logs);
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout ?? TimeSpan.FromSeconds(5));
         builder.Services.AddTunnelRelay(configure ?? DefaultRoutes);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null;
             k.Listen(IPAddress.Loopback, port);
+            if (httpsCertificate is not null)
+            {
+                k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(httpsCertificate));
+            }
         });
         var app = builder.Build();
         app.UseTunnelRelay();
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new RelayHost(app, logs) { Port = new Uri(address).Port };
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        var https = addresses.FirstOrDefault(a => a.StartsWith("https:", StringComparison.Ordinal));
+        return new RelayHost(app, logs)
+        {
+            Port = new Uri(addresses.First(a => a.StartsWith("http:", StringComparison.Ordinal))).Port,
+            HttpsPort = https is null ? 0 : new Uri(https).Port,
+        };
     }
 
     public async Task WaitForConnectionsAsync(string tunnelId, int connections, TimeSpan? timeout = null)
