@@ -14,10 +14,12 @@ public sealed partial class TunnelRelay : IDisposable
     private readonly TunnelRelayOptions _options;
     private readonly TunnelCredentials _credentials;
     private readonly TunnelIngressTable _ingress;
+    private readonly TunnelAccessTable _access;
     private readonly TunnelRegistry _registry = new();
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private long _noRoute;
+    private long _accessRefused;
 
     /// <summary>Validates the options (all errors at once) and builds the tables.</summary>
     public TunnelRelay(IOptions<TunnelRelayOptions> options, ILogger<TunnelRelay> logger, IHostApplicationLifetime? lifetime = null)
@@ -32,6 +34,7 @@ public sealed partial class TunnelRelay : IDisposable
 
         _credentials = new TunnelCredentials(_options.Tunnels);
         _ingress = new TunnelIngressTable(_options.Ingress);
+        _access = new TunnelAccessTable(_options.Access);
         _logger = logger;
 
         // Upgraded agent requests last as long as their tunnel connection; release them as the host stops so the
@@ -43,6 +46,10 @@ public sealed partial class TunnelRelay : IDisposable
 
     /// <summary>Public requests that matched no (public) ingress rule.</summary>
     public long NoRouteRequests => Interlocked.Read(ref _noRoute);
+
+    /// <summary>Requests refused (403) for a wrong access token or one that does not cover the host, whether or not
+    /// the host has a rule.</summary>
+    public long AccessRefusedRequests => Interlocked.Read(ref _accessRefused);
 
     /// <summary>A snapshot per tunnel that had agents or requests: agents, connections, requests, bytes.</summary>
     public IReadOnlyList<TunnelStatus> GetStatus() => _registry.Snapshot();
