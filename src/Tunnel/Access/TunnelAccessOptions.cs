@@ -29,7 +29,11 @@ public sealed class TunnelAccessOptions
             errors.Add($"RelayUri '{RelayUri}' must be only scheme, host and port (the relay forwards paths unchanged)");
         }
 
-        if (Uri.CheckHostName(Hostname) is not (UriHostNameType.Dns or UriHostNameType.IPv4))
+        if (string.IsNullOrEmpty(Hostname))
+        {
+            errors.Add("Hostname is required: the private hostname to reach");
+        }
+        else if (Uri.CheckHostName(Hostname) is not (UriHostNameType.Dns or UriHostNameType.IPv4))
         {
             errors.Add($"Hostname '{Hostname}' must be a host name without port, path or wildcard");
         }
