@@ -1,3 +1,5 @@
+using System.Net.Security;
+
 namespace Edge.Tunnel.Access;
 
 /// <summary>How an access client (<c>edge access</c>) reaches a private hostname through a relay.</summary>
@@ -15,6 +17,9 @@ public sealed class TunnelAccessOptions
     /// <summary>Limit on TCP connect (and TLS handshake) to the relay. Default 15 s: a black-holed relay turns
     /// into a 502 instead of a hanging client.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Checks the relay's TLS certificate instead of the system trust store (tests with a self-signed relay).</summary>
+    internal RemoteCertificateValidationCallback? RemoteCertificateValidation { get; set; }
 
     /// <summary>Returns every configuration error at once (empty when valid).</summary>
     public IReadOnlyList<string> Validate()

@@ -46,6 +46,7 @@ public sealed partial class TunnelAccessProxy : IDisposable
         var host = relay.DnsSafeHost;
         var port = relay.Port;
         var tls = relay.Scheme == Uri.UriSchemeHttps;
+        var validation = _options.RemoteCertificateValidation;
         _invoker = new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -54,7 +55,7 @@ public sealed partial class TunnelAccessProxy : IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             ActivityHeadersPropagator = null,
             ConnectTimeout = _options.ConnectTimeout,
-            ConnectCallback = (_, cancellationToken) => ConnectAsync(host, port, tls, cancellationToken),
+            ConnectCallback = (_, cancellationToken) => ConnectAsync(host, port, tls, validation, cancellationToken),
         });
     }
 
@@ -188,7 +189,7 @@ public sealed partial class TunnelAccessProxy : IDisposable
         }
     }
 
-    private static async ValueTask<Stream> ConnectAsync(string host, int port, bool tls, CancellationToken cancellationToken)
+    private static async ValueTask<Stream> ConnectAsync(string host, int port, bool tls, RemoteCertificateValidationCallback? validation, CancellationToken cancellationToken)
     {
         // No Nagle: request heads and WebSocket frames are small and latency matters more than packet count.
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -213,7 +214,12 @@ public sealed partial class TunnelAccessProxy : IDisposable
         try
         {
             await ssl.AuthenticateAsClientAsync(
-                new SslClientAuthenticationOptions { TargetHost = host, ApplicationProtocols = [SslApplicationProtocol.Http11] },
+                new SslClientAuthenticationOptions
+                {
+                    TargetHost = host,
+                    ApplicationProtocols = [SslApplicationProtocol.Http11],
+                    RemoteCertificateValidationCallback = validation,
+                },
                 cancellationToken);
             return ssl;
         }

@@ -27,7 +27,7 @@ internal sealed class AccessHost : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<AccessHost> StartAsync(Uri relay, string hostname, string token)
+    public static async Task<AccessHost> StartAsync(Uri relay, string hostname, string token, Action<TunnelAccessOptions>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -41,6 +41,7 @@ internal sealed class AccessHost : IAsyncDisposable
             o.Hostname = hostname;
             o.Token = token;
             o.ConnectTimeout = TimeSpan.FromSeconds(5);
+            configure?.Invoke(o);
         });
         builder.WebHost.ConfigureKestrel(k =>
         {
