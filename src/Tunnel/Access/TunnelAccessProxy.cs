@@ -71,7 +71,8 @@ public sealed partial class TunnelAccessProxy : IDisposable
     /// <remarks>
     /// 1. A WebSocket upgrade goes to <see cref="ForwardWebSocketAsync"/>.
     /// 2. The request: same method, path and query; end-to-end headers (hop-by-hop ones and any access token the
-    ///    local client sent removed); Host = the private hostname; the access token added; body streamed.
+    ///    local client sent removed); Host = the private hostname; the access token added; body streamed. CONNECT is
+    ///    refused with 405: this is not an HTTP proxy.
     /// 3. Relay unreachable or failing before answering → 502 with a text naming the relay; nothing is retried.
     /// 4. The response: status, headers, body flushed as it arrives (SSE), trailers. A local client abort cancels
     ///    the relay request (its connection closes, so the relay resets the stream to the agent).
@@ -89,6 +90,15 @@ public sealed partial class TunnelAccessProxy : IDisposable
 
         // 2. Request.
         var request = context.Request;
+        if (HttpMethods.IsConnect(request.Method))
+        {
+            // Clients that take this port for an HTTP proxy: a clear answer instead of a tunnel to who knows where.
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync($"edge access forwards requests to {_options.Hostname}; it is not an HTTP proxy\n", context.RequestAborted);
+            return;
+        }
+
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } maxBody)
         {
             maxBody.MaxRequestBodySize = null;
