@@ -29,9 +29,12 @@ internal static class Program
         Microsoft.AspNetCore.Builder.WebApplication app;
         try
         {
-            app = command.Command == "relay"
-                ? RelayApplication.Build(command.ConfigFile, command.Overrides)
-                : EdgeApplication.Build(command.ConfigFile, command.Overrides);
+            app = command.Command switch
+            {
+                "relay" => RelayApplication.Build(command.ConfigFile, command.Overrides),
+                "access" => AccessApplication.Build(command.ConfigFile, command.Overrides),
+                _ => EdgeApplication.Build(command.ConfigFile, command.Overrides),
+            };
         }
         catch (EdgeConfigurationException ex)
         {

@@ -1,6 +1,7 @@
 namespace Edge.Tunnel;
 
-/// <summary>The wire contract between an agent and a relay: the upgrade request the agent sends.</summary>
+/// <summary>The wire contract between an agent and a relay (the upgrade request the agent sends), and the header that
+/// opens private hostnames to access clients.</summary>
 /// <remarks>
 /// 1. The agent opens TCP (TLS when the relay URI is https) and sends
 ///    <c>GET /_edge/tunnel/connect HTTP/1.1</c> with <c>Connection: Upgrade</c>, <c>Upgrade: edge-tunnel</c>,
@@ -9,6 +10,8 @@ namespace Edge.Tunnel;
 ///    unknown tunnel): the agent stops dialing on either.
 /// 3. On the upgraded stream the relay is the HTTP/2 client (prior knowledge, no TLS inside) and the agent's Kestrel
 ///    the HTTP/2 server.
+/// 4. Access clients (<c>edge access</c>) send ordinary requests to the relay's public entry with the private
+///    hostname as Host and <see cref="AccessTokenHeader"/>; the relay strips the header before forwarding.
 /// </remarks>
 public static class TunnelProtocol
 {
@@ -23,4 +26,8 @@ public static class TunnelProtocol
 
     /// <summary>The header naming the agent instance (several agents may serve one tunnel).</summary>
     public const string AgentIdHeader = "Edge-Agent-Id";
+
+    /// <summary>The header carrying an access token for private hostnames (<c>Relay:Access</c>). Not
+    /// <c>Authorization</c>, which stays with the application behind the tunnel. Never forwarded past the relay.</summary>
+    public const string AccessTokenHeader = "Edge-Access-Token";
 }

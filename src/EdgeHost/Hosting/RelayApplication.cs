@@ -74,6 +74,7 @@ internal static class RelayApplication
         {
             o.Tunnels = options.Tunnels;
             o.Ingress = options.Ingress;
+            o.Access = options.Access;
             o.MaxAttempts = options.MaxAttempts;
             o.InitialStreamWindowSize = options.InitialStreamWindowSize;
             o.KeepAlivePingDelay = options.KeepAlivePingDelay;

@@ -13,6 +13,8 @@ internal sealed class TunnelCounters
     public long ClientAborts;
     public long AgentConnectionsAccepted;
     public long AgentConnectionsRefused;
+    public long AccessRequests;
+    public long AccessRefused;
 
     public ConcurrentDictionary<int, long> ResponsesByStatus { get; } = new();
 

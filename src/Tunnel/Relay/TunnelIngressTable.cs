@@ -27,7 +27,9 @@ internal sealed class TunnelIngressTable
         return null;
     }
 
-    private static bool HostMatches(string pattern, string host)
+    /// <summary>Whether <paramref name="host"/> matches an exact or <c>*.suffix</c> pattern (the apex does not
+    /// match its wildcard).</summary>
+    public static bool HostMatches(string pattern, string host)
     {
         if (pattern.StartsWith("*.", StringComparison.Ordinal))
         {
@@ -36,6 +38,20 @@ internal sealed class TunnelIngressTable
         }
 
         return string.Equals(pattern, host, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Whether some host name matches both patterns.</summary>
+    public static bool Overlap(string a, string b)
+    {
+        var aWild = a.StartsWith("*.", StringComparison.Ordinal);
+        var bWild = b.StartsWith("*.", StringComparison.Ordinal);
+        return (aWild, bWild) switch
+        {
+            (false, false) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase),
+            (true, false) => HostMatches(a, b),
+            (false, true) => HostMatches(b, a),
+            _ => a[1..].EndsWith(b[1..], StringComparison.OrdinalIgnoreCase) || b[1..].EndsWith(a[1..], StringComparison.OrdinalIgnoreCase),
+        };
     }
 
     private static bool PathMatches(string prefix, string path)

@@ -86,7 +86,9 @@ internal sealed class TunnelRegistry
                 Interlocked.Read(ref c.Retries),
                 Interlocked.Read(ref c.ClientAborts),
                 Interlocked.Read(ref c.AgentConnectionsAccepted),
-                Interlocked.Read(ref c.AgentConnectionsRefused)));
+                Interlocked.Read(ref c.AgentConnectionsRefused),
+                Interlocked.Read(ref c.AccessRequests),
+                Interlocked.Read(ref c.AccessRefused)));
         }
 
         return result;

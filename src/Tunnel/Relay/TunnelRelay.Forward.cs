@@ -1,32 +1,26 @@
 using System.Net;
-using System.Net.Http.Headers;
+using Edge.Tunnel.Forwarding;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Primitives;
 
 namespace Edge.Tunnel.Relay;
 
 public sealed partial class TunnelRelay
 {
-    private const int CopyBufferSize = 64 * 1024;
-
-    private static readonly HashSet<string> s_hopByHop = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer",
-        "Transfer-Encoding", "Upgrade", "Host", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host",
-    };
-
     /// <summary>
     /// Forwards a public request to the tunnel its host and path map to.
     /// </summary>
     /// <remarks>
-    /// 1. Ingress: the most specific rule; none or a private one → 404 "no tunnel route for host X".
-    /// 2. Pick the live connection with the fewest requests in flight (round robin on ties) → 502 if none.
-    /// 3. Send as HTTP/2 on that connection, request body streamed (no buffering), hop-by-hop headers removed,
-    ///    X-Forwarded-For/-Proto/-Host set from the public client (incoming values are replaced, not trusted).
-    /// 4. Retry on another connection (up to <see cref="TunnelRelayOptions.MaxAttempts"/>) only when the request
+    /// 1. Ingress: the most specific rule; none → 404 "no tunnel route for host X".
+    /// 2. Access: a private rule (or no rule) with an <see cref="TunnelProtocol.AccessTokenHeader"/> goes through
+    ///    <see cref="AuthorizeAccessAsync"/> (403 for a wrong token or one that does not cover the host); without the
+    ///    header a private rule answers exactly as an unknown host. Public rules ignore the header.
+    /// 3. Pick the live connection with the fewest requests in flight (round robin on ties) → 502 if none.
+    /// 4. Send as HTTP/2 on that connection, request body streamed (no buffering), hop-by-hop headers and the access
+    ///    token removed, X-Forwarded-For/-Proto/-Host set from the public client (incoming values are replaced).
+    /// 5. Retry on another connection (up to <see cref="TunnelRelayOptions.MaxAttempts"/>) only when the request
     ///    provably never reached an agent: see <see cref="NeverReachedAgent"/>.
-    /// 5. Copy status, headers, body (flushed as it arrives, so SSE streams) and trailers; a client abort cancels the
+    /// 6. Copy status, headers, body (flushed as it arrives, so SSE streams) and trailers; a client abort cancels the
     ///    upstream stream (RST_STREAM reaches the agent); an upstream break aborts the client's response.
     /// The relay's drain waits for every forward in flight (TunnelRelay.Shutdown.cs); one arriving after it → 503.
     /// </remarks>
@@ -46,15 +40,35 @@ public sealed partial class TunnelRelay
 
         // 1. Ingress.
         var rule = _ingress.Match(host, path.Length == 0 ? "/" : path);
-        if (rule is null || rule.Private)
+        string? access = null;
+        if (rule is not { Private: false })
         {
-            Interlocked.Increment(ref _noRoute);
-            Log.NoRoute(_logger, Sanitize(host), path);
-            await WriteTextAsync(context, StatusCodes.Status404NotFound, $"no tunnel route for host {host}");
-            return;
+            // 2. Access (the same 404 as an unknown host unless a valid token covers the host).
+            if (request.Headers.ContainsKey(TunnelProtocol.AccessTokenHeader))
+            {
+                access = await AuthorizeAccessAsync(context, rule, host, path);
+                if (access is null)
+                {
+                    return;
+                }
+            }
+
+            if (rule is null || access is null)
+            {
+                Interlocked.Increment(ref _noRoute);
+                Log.NoRoute(_logger, Sanitize(host), path);
+                await WriteTextAsync(context, StatusCodes.Status404NotFound, $"no tunnel route for host {host}");
+                return;
+            }
         }
 
         var counters = _registry.Counters(rule.TunnelId);
+        if (access is not null)
+        {
+            Interlocked.Increment(ref counters.AccessRequests);
+            Log.AccessGranted(_logger, access, request.Method, Sanitize(host), path);
+        }
+
         Interlocked.Increment(ref counters.Requests);
         Interlocked.Increment(ref counters.InFlight);
         try
@@ -86,7 +100,7 @@ public sealed partial class TunnelRelay
         List<RelayConnection>? tried = null;
         for (var attempt = 1; ; attempt++)
         {
-            // 2. Connection.
+            // 3. Connection.
             var connection = _registry.Pick(tunnelId, tried);
             if (connection is null)
             {
@@ -98,7 +112,7 @@ public sealed partial class TunnelRelay
                 return StatusCodes.Status502BadGateway;
             }
 
-            // 3. Send.
+            // 4. Send.
             using var message = CreateRequestMessage(context, body);
             HttpResponseMessage response;
             connection.Enter();
@@ -108,7 +122,7 @@ public sealed partial class TunnelRelay
             }
             catch (Exception ex) when (!aborted.IsCancellationRequested && attempt < _options.MaxAttempts && NeverReachedAgent(ex, body))
             {
-                // 4. Never reached an agent: another connection may take it.
+                // 5. Never reached an agent: another connection may take it.
                 connection.Exit();
                 if (ex.InnerException is TunnelConnectionUnavailableException)
                 {
@@ -136,7 +150,7 @@ public sealed partial class TunnelRelay
                 return StatusCodes.Status502BadGateway;
             }
 
-            // 5. Response.
+            // 6. Response.
             try
             {
                 using (response)
@@ -199,7 +213,7 @@ public sealed partial class TunnelRelay
         };
         if (body is not null)
         {
-            message.Content = new StreamContent(body, CopyBufferSize);
+            message.Content = new StreamContent(body, ForwardingResponse.BufferSize);
         }
 
         CopyRequestHeaders(context, message, null);
@@ -209,26 +223,7 @@ public sealed partial class TunnelRelay
     private static void CopyRequestHeaders(HttpContext context, HttpRequestMessage message, HashSet<string>? skip)
     {
         var request = context.Request;
-        var connectionTokens = request.Headers.Connection;
-        foreach (var (name, values) in request.Headers)
-        {
-            if (s_hopByHop.Contains(name) || name.StartsWith(':') || ListedIn(connectionTokens, name) || (skip?.Contains(name) ?? false))
-            {
-                continue;
-            }
-
-            if (!message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
-            {
-                message.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-            }
-        }
-
-        // "TE: trailers" is the one TE value HTTP/2 allows (gRPC needs it).
-        if (request.Headers.TE.ToString().Contains("trailers", StringComparison.OrdinalIgnoreCase))
-        {
-            message.Headers.TryAddWithoutValidation("TE", "trailers");
-        }
-
+        ForwardingHeaders.CopyRequestHeaders(request, message, skip);
         message.Headers.Host = request.Host.Value;
         message.Headers.TryAddWithoutValidation("X-Forwarded-For", PeerOf(context));
         message.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
@@ -237,102 +232,19 @@ public sealed partial class TunnelRelay
 
     private async Task<int> CopyResponseAsync(HttpContext context, HttpResponseMessage response, string tunnelId, string path, TunnelCounters counters)
     {
-        var aborted = context.RequestAborted;
-        var target = context.Response;
-        target.StatusCode = (int)response.StatusCode;
-        CopyResponseHeaders(response.Headers, target.Headers);
-        CopyResponseHeaders(response.Content.Headers, target.Headers);
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-
-        try
+        var (outcome, error) = await ForwardingResponse.CopyAsync(context, response, read => Interlocked.Add(ref counters.BytesFromAgent, read));
+        switch (outcome)
         {
-            // Headers go out at once: an SSE client sees the response start before the first event.
-            await target.StartAsync(aborted);
-            await using var upstream = await response.Content.ReadAsStreamAsync(aborted);
-
-            // Read straight into the response pipe's memory: one copy fewer per byte than a buffer in between.
-            var writer = target.BodyWriter;
-            while (true)
-            {
-                int read;
-                try
-                {
-                    read = await upstream.ReadAsync(writer.GetMemory(CopyBufferSize), aborted);
-                }
-                catch (Exception ex) when (!aborted.IsCancellationRequested)
-                {
-                    Log.ForwardFailed(_logger, tunnelId, context.Request.Method, path, ForwardError.AgentResponseFailed, ex);
-                    context.Abort();
-                    return (int)response.StatusCode;
-                }
-
-                if (read == 0)
-                {
-                    break;
-                }
-
-                Interlocked.Add(ref counters.BytesFromAgent, read);
-                writer.Advance(read);
-                var flushed = await writer.FlushAsync(aborted);
-                if (flushed.IsCompleted || flushed.IsCanceled)
-                {
-                    // The client's side of the pipe is gone.
-                    Interlocked.Increment(ref counters.ClientAborts);
-                    Log.ClientAborted(_logger, tunnelId, context.Request.Method, path);
-                    return StatusCodes.Status499ClientClosedRequest;
-                }
-            }
-
-            if (response.TrailingHeaders.Any() && target.SupportsTrailers())
-            {
-                foreach (var (name, values) in response.TrailingHeaders)
-                {
-                    target.AppendTrailer(name, new StringValues([.. values]));
-                }
-            }
-
-            return (int)response.StatusCode;
+            case ResponseCopyOutcome.UpstreamFailed:
+                Log.ForwardFailed(_logger, tunnelId, context.Request.Method, path, ForwardError.AgentResponseFailed, error!);
+                return (int)response.StatusCode;
+            case ResponseCopyOutcome.ClientAborted:
+                // Disposing the response (by the caller) resets the upstream stream, so the origin stops too.
+                Interlocked.Increment(ref counters.ClientAborts);
+                Log.ClientAborted(_logger, tunnelId, context.Request.Method, path);
+                return StatusCodes.Status499ClientClosedRequest;
+            default:
+                return (int)response.StatusCode;
         }
-        catch (Exception) when (aborted.IsCancellationRequested)
-        {
-            // Disposing the response (by the caller) resets the upstream stream, so the origin stops too.
-            Interlocked.Increment(ref counters.ClientAborts);
-            Log.ClientAborted(_logger, tunnelId, context.Request.Method, path);
-            return StatusCodes.Status499ClientClosedRequest;
-        }
-    }
-
-    private static void CopyResponseHeaders(HttpHeaders source, IHeaderDictionary target)
-    {
-        foreach (var (name, values) in source.NonValidated)
-        {
-            if (s_hopByHop.Contains(name))
-            {
-                continue;
-            }
-
-            target[name] = new StringValues([.. values]);
-        }
-    }
-
-    private static bool ListedIn(StringValues connectionHeader, string name)
-    {
-        foreach (var value in connectionHeader)
-        {
-            if (value is null)
-            {
-                continue;
-            }
-
-            foreach (var token in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (token.Equals(name, StringComparison.OrdinalIgnoreCase))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
     }
 }

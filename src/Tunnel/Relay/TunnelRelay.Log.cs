@@ -41,5 +41,11 @@ public sealed partial class TunnelRelay
 
         [LoggerMessage(EventId = 114, Level = LogLevel.Debug, Message = "Tunnel {TunnelId}: client aborted {Method} {Path}")]
         public static partial void ClientAborted(ILogger logger, string tunnelId, string method, string path);
+
+        [LoggerMessage(EventId = 120, Level = LogLevel.Debug, Message = "Access {Name}: {Method} {Host}{Path}")]
+        public static partial void AccessGranted(ILogger logger, string name, string method, string host, string path);
+
+        [LoggerMessage(EventId = 121, Level = LogLevel.Warning, Message = "Access refused for {Host}{Path} from {Peer}: {Reason}")]
+        public static partial void AccessRefused(ILogger logger, string host, string path, string peer, string reason);
     }
 }

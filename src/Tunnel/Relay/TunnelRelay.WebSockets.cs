@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Edge.Tunnel.Forwarding;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -93,16 +94,16 @@ public sealed partial class TunnelRelay
 
                     // 3. Upgrade the client and splice.
                     await using var agentStream = await response.Content.ReadAsStreamAsync(aborted);
-                    CopyResponseHeaders(response.Headers, context.Response.Headers);
+                    ForwardingHeaders.CopyResponseHeaders(response.Headers, context.Response.Headers);
                     context.Response.Headers.Upgrade = "websocket";
                     context.Response.Headers["Sec-WebSocket-Accept"] = AcceptKey(request.Headers["Sec-WebSocket-Key"].ToString());
                     var clientStream = await context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync();
-                    using var done = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-                    var up = SpliceAsync(clientStream, agentStream, counters, toAgent: true, done.Token);
-                    var down = SpliceAsync(agentStream, clientStream, counters, toAgent: false, done.Token);
-                    await Task.WhenAny(up, down);
-                    await done.CancelAsync();
-                    await Task.WhenAll(up, down);
+                    await ForwardingResponse.SpliceAsync(
+                        clientStream,
+                        agentStream,
+                        read => Interlocked.Add(ref counters.BytesToAgent, read),
+                        read => Interlocked.Add(ref counters.BytesFromAgent, read),
+                        aborted);
                     return StatusCodes.Status101SwitchingProtocols;
                 }
             }
@@ -110,25 +111,6 @@ public sealed partial class TunnelRelay
             {
                 connection.Exit();
             }
-        }
-    }
-
-    private static async Task SpliceAsync(Stream source, Stream destination, TunnelCounters counters, bool toAgent, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[16 * 1024];
-        try
-        {
-            int read;
-            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
-            {
-                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                await destination.FlushAsync(cancellationToken);
-                Interlocked.Add(ref toAgent ? ref counters.BytesToAgent : ref counters.BytesFromAgent, read);
-            }
-        }
-        catch (Exception)
-        {
-            // Either side ending ends the session; the caller cancels the other direction.
         }
     }
 

@@ -15,6 +15,7 @@ public sealed partial class TunnelRelay : IDisposable
     private readonly TunnelRelayOptions _options;
     private readonly TunnelCredentials _credentials;
     private readonly TunnelIngressTable _ingress;
+    private readonly TunnelAccessTable _access;
     private readonly TunnelRegistry _registry = new();
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -23,6 +24,7 @@ public sealed partial class TunnelRelay : IDisposable
     private readonly bool _hosted;
     private long _noRoute;
     private long _refusedUnattributed;
+    private long _accessRefused;
 
     /// <summary>Validates the options (all errors at once) and builds the tables.</summary>
     /// <param name="options">The relay's options.</param>
@@ -42,6 +44,7 @@ public sealed partial class TunnelRelay : IDisposable
 
         _credentials = new TunnelCredentials(_options.Tunnels);
         _ingress = new TunnelIngressTable(_options.Ingress);
+        _access = new TunnelAccessTable(_options.Access);
         _logger = logger;
 
         // Configured tunnels are reported from the start (0 agents is what an alert watches for).
@@ -72,6 +75,10 @@ public sealed partial class TunnelRelay : IDisposable
 
     /// <summary>Public requests that matched no (public) ingress rule.</summary>
     public long NoRouteRequests => Interlocked.Read(ref _noRoute);
+
+    /// <summary>Requests refused (403) for a wrong access token or one that does not cover the host, whether or not
+    /// the host has a rule.</summary>
+    public long AccessRefusedRequests => Interlocked.Read(ref _accessRefused);
 
     /// <summary>A snapshot per configured tunnel (and any other that had agents or requests): agents, connections,
     /// requests, bytes.</summary>

@@ -10,6 +10,12 @@ public sealed class TunnelRelayOptions
     /// suffix first, then longer path prefix).</summary>
     public List<TunnelIngressRule> Ingress { get; set; } = [];
 
+    /// <summary>Access tokens for private ingress rules: a request carrying
+    /// <see cref="TunnelProtocol.AccessTokenHeader"/> with a token whose <see cref="TunnelAccessCredential.Hosts"/>
+    /// cover its host is forwarded to a private rule like a public request. Default: none (private rules are
+    /// unreachable).</summary>
+    public List<TunnelAccessCredential> Access { get; set; } = [];
+
     /// <summary>Attempts per request, counting the first. Default 3 (as cloudflared). A retry happens only when the
     /// request provably never reached an agent.</summary>
     public int MaxAttempts { get; set; } = 3;
@@ -58,8 +64,7 @@ public sealed class TunnelRelayOptions
         foreach (var rule in Ingress)
         {
             var host = rule.Host;
-            var name = host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
-            if (string.IsNullOrWhiteSpace(name) || name.Contains('*', StringComparison.Ordinal) || name.Contains(':', StringComparison.Ordinal) || name.Contains('/', StringComparison.Ordinal))
+            if (!IsHostPattern(host))
             {
                 errors.Add($"Ingress: host '{host}' must be a name or *.suffix, without port or path");
             }
@@ -75,11 +80,88 @@ public sealed class TunnelRelayOptions
             }
         }
 
+        ValidateAccess(errors);
+
         if (MaxAttempts is < 1 or > 10)
         {
             errors.Add("MaxAttempts must be between 1 and 10");
         }
 
         return errors;
+    }
+
+    private static bool IsHostPattern(string? host)
+    {
+        if (host is null)
+        {
+            return false;
+        }
+
+        var name = host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
+        return !string.IsNullOrWhiteSpace(name) && !name.Contains('*', StringComparison.Ordinal) && !name.Contains(':', StringComparison.Ordinal) && !name.Contains('/', StringComparison.Ordinal);
+    }
+
+    private void ValidateAccess(List<string> errors)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        var privateHosts = Ingress.Where(r => r.Private && IsHostPattern(r.Host)).Select(r => r.Host).ToArray();
+        foreach (var access in Access)
+        {
+            if (string.IsNullOrWhiteSpace(access.Name) || access.Name.Any(c => c <= ' ' || c > '~'))
+            {
+                errors.Add("Access: every credential needs a Name (printable ASCII without spaces)");
+                continue;
+            }
+
+            if (!names.Add(access.Name))
+            {
+                errors.Add($"Access: '{access.Name}' is defined twice");
+            }
+
+            var hasToken = !string.IsNullOrEmpty(access.Token);
+            var hasHash = !string.IsNullOrEmpty(access.TokenSha256);
+            if (hasToken == hasHash)
+            {
+                errors.Add($"Access: '{access.Name}' needs exactly one of Token or TokenSha256");
+            }
+            else if (hasHash && (access.TokenSha256!.Length != 64 || !access.TokenSha256.All(Uri.IsHexDigit)))
+            {
+                errors.Add($"Access: '{access.Name}' TokenSha256 must be 64 hex digits");
+            }
+            else if (hasToken && access.Token!.Any(c => c <= ' ' || c > '~'))
+            {
+                errors.Add($"Access: '{access.Name}' Token must be printable ASCII without spaces (it travels in the {TunnelProtocol.AccessTokenHeader} header)");
+            }
+            else
+            {
+                var hash = Convert.ToHexString(TunnelAccessTable.HashOf(access));
+                if (hashes.TryGetValue(hash, out var other))
+                {
+                    errors.Add($"Access: '{other}' and '{access.Name}' have the same token");
+                }
+                else
+                {
+                    hashes[hash] = access.Name;
+                }
+            }
+
+            if (access.Hosts.Count == 0)
+            {
+                errors.Add($"Access: '{access.Name}' needs at least one entry in Hosts");
+            }
+
+            foreach (var host in access.Hosts)
+            {
+                if (!IsHostPattern(host))
+                {
+                    errors.Add($"Access: '{access.Name}' host '{host}' must be a name or *.suffix, without port or path");
+                }
+                else if (!privateHosts.Any(p => TunnelIngressTable.Overlap(host, p)))
+                {
+                    errors.Add($"Access: '{access.Name}' host '{host}' matches no private ingress rule (public rules need no token)");
+                }
+            }
+        }
     }
 }

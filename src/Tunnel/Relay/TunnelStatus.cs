@@ -13,6 +13,9 @@ namespace Edge.Tunnel.Relay;
 /// <param name="ClientAborts">Requests the public client abandoned mid-way.</param>
 /// <param name="AgentConnectionsAccepted">Agent connections accepted since start (reconnects included).</param>
 /// <param name="AgentConnectionsRefused">Agent connections refused (401/403).</param>
+/// <param name="AccessRequests">Requests to this tunnel's private rules let through by an access token.</param>
+/// <param name="AccessRefused">Requests to this tunnel's private rules refused (403) for a wrong access token or one
+/// that does not cover the host.</param>
 public sealed record TunnelStatus(
     string TunnelId,
     int Agents,
@@ -25,4 +28,6 @@ public sealed record TunnelStatus(
     long Retries,
     long ClientAborts,
     long AgentConnectionsAccepted,
-    long AgentConnectionsRefused);
+    long AgentConnectionsRefused,
+    long AccessRequests = 0,
+    long AccessRefused = 0);

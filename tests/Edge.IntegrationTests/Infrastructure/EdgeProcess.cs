@@ -40,15 +40,24 @@ public sealed class EdgeProcess : IAsyncDisposable
     /// <summary>stdout+stderr of every run so far (assert that no secret appears here).</summary>
     public string Output => _previousOutput + (_process?.Output ?? string.Empty);
 
-    /// <summary>The command-line arguments the next start will use (after the dll path).</summary>
-    public IReadOnlyList<string> Arguments =>
-    [
-        _command,
-        "--urls", Url,
-        "--Edge:DataDirectory=" + DataDirectory,
-        .. _settings.Select(kv => $"--{kv.Key}={kv.Value}"),
-        .. _extraArguments,
-    ];
+    /// <summary>The command-line arguments the next start will use (after the dll path). <c>access</c> listens
+    /// with <c>--listen 127.0.0.1:PORT</c> and has no data directory.</summary>
+    public IReadOnlyList<string> Arguments => _command == "access"
+        ?
+        [
+            _command,
+            "--listen", Host,
+            .. _settings.Select(kv => $"--{kv.Key}={kv.Value}"),
+            .. _extraArguments,
+        ]
+        :
+        [
+            _command,
+            "--urls", Url,
+            "--Edge:DataDirectory=" + DataDirectory,
+            .. _settings.Select(kv => $"--{kv.Key}={kv.Value}"),
+            .. _extraArguments,
+        ];
 
     /// <summary>Describes an edge process on a fresh free port (not started).</summary>
     public static EdgeProcess Create() => new(FreePort.Next());

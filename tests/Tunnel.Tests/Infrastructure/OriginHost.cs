@@ -99,6 +99,11 @@ internal sealed class OriginHost : IAsyncDisposable
                     $"xfproto={h["X-Forwarded-Proto"]}\nxfhost={h["X-Forwarded-Host"]}\nconnection={h.Connection}\n";
                 await context.Response.WriteAsync(text, context.RequestAborted);
                 break;
+            case "/headers":
+                await context.Response.WriteAsync(
+                    string.Concat(context.Request.Headers.Select(header => $"{header.Key}: {header.Value}\n")),
+                    context.RequestAborted);
+                break;
             case "/download":
                 await DownloadAsync(context);
                 break;

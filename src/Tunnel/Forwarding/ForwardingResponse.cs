@@ -1,0 +1,134 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+
+namespace Edge.Tunnel.Forwarding;
+
+/// <summary>How copying an upstream response to the client ended.</summary>
+internal enum ResponseCopyOutcome
+{
+    /// <summary>Every byte (and the trailers) reached the client.</summary>
+    Completed,
+
+    /// <summary>The upstream body broke off; the client's response was aborted so it cannot look complete.</summary>
+    UpstreamFailed,
+
+    /// <summary>The client went away; disposing the upstream response resets the upstream request too.</summary>
+    ClientAborted,
+}
+
+/// <summary>Streams an upstream response to the client. Shared by the relay's forwarder and <c>edge access</c>.</summary>
+internal static class ForwardingResponse
+{
+    /// <summary>Bytes asked of the response pipe per read: large enough for full-speed layer downloads, small enough to
+    /// flush often.</summary>
+    public const int BufferSize = 64 * 1024;
+
+    /// <summary>
+    /// Copies <paramref name="response"/> to the client without buffering it.
+    /// </summary>
+    /// <remarks>
+    /// 1. Status and end-to-end headers, response buffering off, headers sent at once (an SSE client sees the
+    ///    response start before the first event).
+    /// 2. Body copied chunk by chunk as it arrives; <paramref name="onChunk"/> sees each chunk's size.
+    /// 3. Trailers, when the client's protocol carries them.
+    /// An upstream read failure aborts the client's connection (<see cref="ResponseCopyOutcome.UpstreamFailed"/>,
+    /// with the exception); a client abort or write failure ends with <see cref="ResponseCopyOutcome.ClientAborted"/>.
+    /// </remarks>
+    public static async Task<(ResponseCopyOutcome Outcome, Exception? Error)> CopyAsync(HttpContext context, HttpResponseMessage response, Action<int>? onChunk)
+    {
+        var aborted = context.RequestAborted;
+        var target = context.Response;
+
+        // 1. Status and headers.
+        target.StatusCode = (int)response.StatusCode;
+        ForwardingHeaders.CopyResponseHeaders(response.Headers, target.Headers);
+        ForwardingHeaders.CopyResponseHeaders(response.Content.Headers, target.Headers);
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+        try
+        {
+            await target.StartAsync(aborted);
+            await using var upstream = await response.Content.ReadAsStreamAsync(aborted);
+
+            // 2. Body, read straight into the response pipe's memory: one copy fewer per byte than a buffer between.
+            var writer = target.BodyWriter;
+            while (true)
+            {
+                int read;
+                try
+                {
+                    read = await upstream.ReadAsync(writer.GetMemory(BufferSize), aborted);
+                }
+                catch (Exception ex) when (!aborted.IsCancellationRequested)
+                {
+                    context.Abort();
+                    return (ResponseCopyOutcome.UpstreamFailed, ex);
+                }
+
+                if (read == 0)
+                {
+                    break;
+                }
+
+                onChunk?.Invoke(read);
+                writer.Advance(read);
+                var flushed = await writer.FlushAsync(aborted);
+                if (flushed.IsCompleted || flushed.IsCanceled)
+                {
+                    // The client's side of the pipe is gone.
+                    return (ResponseCopyOutcome.ClientAborted, null);
+                }
+            }
+
+            // 3. Trailers.
+            if (response.TrailingHeaders.Any() && target.SupportsTrailers())
+            {
+                foreach (var (name, values) in response.TrailingHeaders)
+                {
+                    target.AppendTrailer(name, new StringValues([.. values]));
+                }
+            }
+
+            return (ResponseCopyOutcome.Completed, null);
+        }
+        catch (Exception ex) when (aborted.IsCancellationRequested || ex is IOException or ObjectDisposedException)
+        {
+            return (ResponseCopyOutcome.ClientAborted, ex);
+        }
+    }
+
+    /// <summary>
+    /// Copies bytes both ways between an upgraded client connection and an upstream stream until either side ends,
+    /// then stops the other direction. Framing (WebSocket) is end to end; nothing is parsed.
+    /// </summary>
+    public static async Task SpliceAsync(Stream client, Stream upstream, Action<int>? toUpstream, Action<int>? toClient, CancellationToken cancellationToken)
+    {
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var up = PumpAsync(client, upstream, toUpstream, done.Token);
+        var down = PumpAsync(upstream, client, toClient, done.Token);
+        await Task.WhenAny(up, down);
+        await done.CancelAsync();
+        await Task.WhenAll(up, down);
+    }
+
+    private static async Task PumpAsync(Stream source, Stream destination, Action<int>? counted, CancellationToken cancellationToken)
+    {
+        // Not pooled: a stream that ignores cancellation may still write into it after the session ended.
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                await destination.FlushAsync(cancellationToken);
+                counted?.Invoke(read);
+            }
+        }
+        catch (Exception)
+        {
+            // Either side ending ends the session; SpliceAsync cancels the other direction.
+        }
+    }
+}
