@@ -1,4 +1,5 @@
 using Edge.Functions;
+using Edge.HttpProxy;
 using Edge.RegistryProxy;
 
 namespace Edge.Host.Hosting;
@@ -10,6 +11,7 @@ internal static class BuiltinHandlers
     public static IReadOnlyDictionary<string, Func<IEdgeEnv, IFetchHandler>> Defaults { get; } = new Dictionary<string, Func<IEdgeEnv, IFetchHandler>>(StringComparer.OrdinalIgnoreCase)
     {
         ["registry-proxy"] = env => new RegistryProxyHandler(env),
+        ["http-proxy"] = env => new HttpProxyHandler(env),
     };
 
     /// <summary>The defaults plus <paramref name="extra"/> (a harness's own handlers), extra winning on a name clash.</summary>

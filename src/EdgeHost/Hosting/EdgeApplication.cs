@@ -143,6 +143,9 @@ internal static class EdgeApplication
             app.Services.GetRequiredService<ClientInfoResolver>(),
             app.Services.GetRequiredService<BackgroundWork>(),
             app.Services.GetRequiredService<ILoggerFactory>());
+        // WebSocket requests (HTTP/1.1 upgrades, and HTTP/2 extended CONNECT as they arrive through the tunnel) get
+        // HttpContext.WebSockets; others pass straight through.
+        app.UseWebSockets();
         app.Run(dispatcher.InvokeAsync);
         StartupLog.Register(app, functions, options.DataDirectory);
         listen.Start(app, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Edge.Host"));

@@ -37,6 +37,9 @@ public sealed class EdgeProcess : IAsyncDisposable
     /// <summary>True while the process runs.</summary>
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The running process's id (the dotnet host runs edge in its own process), for /proc sampling; null when not running.</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
+
     /// <summary>stdout+stderr of every run so far (assert that no secret appears here).</summary>
     public string Output => _previousOutput + (_process?.Output ?? string.Empty);
 

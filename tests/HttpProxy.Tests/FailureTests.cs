@@ -1,0 +1,178 @@
+using System.Net;
+using System.Net.Sockets;
+using Edge.HttpProxy.Tests.Infrastructure;
+
+namespace Edge.HttpProxy.Tests;
+
+public sealed class FailureTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task Get_NothingListensOnOrigin_502SaysRefused()
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        await using var proxy = await ProxyHost.StartAsync($"http://127.0.0.1:{port}");
+        using var http = new HttpClient { Timeout = Bound };
+
+        using var response = await http.GetAsync(proxy.At("/anything"));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("Bad gateway: the origin refused the connection.\n", text);
+        Assert.DoesNotContain(port.ToString(System.Globalization.CultureInfo.InvariantCulture), text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Get_OriginNeverAnswers_504AfterResponseTimeoutAndOriginRequestCancelled()
+    {
+        await using var origin = await TestOrigin.StartAsync();
+        await using var proxy = await ProxyHost.StartAsync(origin.Url, ("ResponseTimeout", "00:00:01"));
+        using var http = new HttpClient { Timeout = Bound };
+
+        using var response = await http.GetAsync(proxy.At("/hang"));
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("Gateway timeout: the origin did not answer within 1 s.\n", await response.Content.ReadAsStringAsync());
+        await origin.HeldRequestAborted.Task.WaitAsync(Bound);
+    }
+
+    [Fact]
+    public async Task Get_OriginAcceptQueueFull_504WhenConnectTimesOut()
+    {
+        // A listener that never accepts, with its backlog filled: further SYNs are dropped, so connecting hangs.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var fillers = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                fillers.Add(filler);
+                using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+                try
+                {
+                    await filler.ConnectAsync(IPAddress.Loopback, port, cts.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+
+            await using var proxy = await ProxyHost.StartAsync($"http://127.0.0.1:{port}", ("Edge:Http:ConnectTimeout", "00:00:01"));
+            using var http = new HttpClient { Timeout = Bound };
+
+            using var response = await http.GetAsync(proxy.At("/"));
+
+            Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+            Assert.Equal("Gateway timeout: connecting to the origin timed out.\n", await response.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            foreach (var filler in fillers)
+            {
+                filler.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Post_ClientSlowerThanResponseTimeout_TimeWaitingForClientNotCounted()
+    {
+        await using var origin = await TestOrigin.StartAsync();
+        await using var proxy = await ProxyHost.StartAsync(origin.Url, ("ResponseTimeout", "00:00:01"));
+        using var http = new HttpClient { Timeout = Bound };
+
+        using var response = await http.PostAsync(proxy.At("/upload"), new SlowContent(chunks: 5, pause: TimeSpan.FromMilliseconds(500)));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("5 ", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Get_ClientAbortsMidBody_OriginRequestCancelled()
+    {
+        await using var origin = await TestOrigin.StartAsync();
+        await using var proxy = await ProxyHost.StartAsync(origin.Url);
+        using var http = new HttpClient { Timeout = Bound };
+
+        var response = await http.GetAsync(proxy.At("/hold"), HttpCompletionOption.ResponseHeadersRead);
+        var body = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[7];
+        await body.ReadExactlyAsync(buffer).AsTask().WaitAsync(Bound);
+        response.Dispose();
+
+        await origin.HeldRequestAborted.Task.WaitAsync(Bound);
+        Assert.Equal("partial"u8.ToArray(), buffer);
+    }
+
+    [Fact]
+    public async Task Get_OriginBreaksOffMidBody_ClientResponseAborted()
+    {
+        // A raw origin that promises 1000 bytes, sends 10 and closes the connection cleanly.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var origin = Task.Run(async () =>
+        {
+            using var connection = await listener.AcceptTcpClientAsync();
+            var stream = connection.GetStream();
+            var buffer = new byte[4096];
+            var head = "";
+            while (!head.Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                var read = await stream.ReadAsync(buffer);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                head += System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+            }
+
+            await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789"u8.ToArray());
+        });
+        await using var proxy = await ProxyHost.StartAsync($"http://127.0.0.1:{port}");
+        using var http = new HttpClient { Timeout = Bound };
+
+        using var response = await http.GetAsync(proxy.At("/broken"), HttpCompletionOption.ResponseHeadersRead);
+        var read = Assert.ThrowsAnyAsync<Exception>(() => response.Content.ReadAsByteArrayAsync());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1000, response.Content.Headers.ContentLength);
+        var error = await read.WaitAsync(Bound);
+        Assert.True(error is HttpRequestException or IOException, error.ToString());
+        await origin.WaitAsync(Bound);
+    }
+
+    /// <summary>A body of one byte per chunk with a pause before each: a client slower than the response timeout.</summary>
+    private sealed class SlowContent(int chunks, TimeSpan pause) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            for (var i = 0; i < chunks; i++)
+            {
+                await Task.Delay(pause);
+                await stream.WriteAsync(new[] { (byte)i });
+                await stream.FlushAsync();
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+}
