@@ -42,6 +42,12 @@ internal static class RelayApplication
         }
 
         errors.AddRange(options.Validate().Select(e => $"{SectionName}: {e}"));
+        if (errors.Count == 0)
+        {
+            // Before the first SocketsHttpHandler of the process (the relay's agent connections) is created.
+            TunnelFlowControl.ApplyProcessWide(options);
+        }
+
         var admin = AdminSetup.Bind(config, SectionName, errors);
         if (hostOptions.ShutdownTimeout <= TimeSpan.Zero)
         {
@@ -77,6 +83,7 @@ internal static class RelayApplication
             o.Access = options.Access;
             o.MaxAttempts = options.MaxAttempts;
             o.InitialStreamWindowSize = options.InitialStreamWindowSize;
+            o.MaxStreamWindowSize = options.MaxStreamWindowSize;
             o.KeepAlivePingDelay = options.KeepAlivePingDelay;
             o.KeepAlivePingTimeout = options.KeepAlivePingTimeout;
         });

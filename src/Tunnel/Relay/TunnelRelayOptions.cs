@@ -20,9 +20,20 @@ public sealed class TunnelRelayOptions
     /// request provably never reached an agent.</summary>
     public int MaxAttempts { get; set; } = 3;
 
-    /// <summary>Initial HTTP/2 receive window per stream on the relay's client side. Default 4 MiB: one download
-    /// over a tunnel runs at loopback speed without waiting for the window to grow.</summary>
-    public int InitialStreamWindowSize { get; set; } = 4 * 1024 * 1024;
+    /// <summary>Initial HTTP/2 receive window per stream on the relay's client side. Default 1 MiB. SocketsHttpHandler
+    /// grows a stream's window from here (by the measured round-trip time) up to <see cref="MaxStreamWindowSize"/>.
+    /// </summary>
+    public int InitialStreamWindowSize { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// The largest HTTP/2 receive window a stream may grow to. Default 4 MiB: one download runs at up to ~80 MiB/s over
+    /// a 50 ms relay–agent round trip, and a public client slower than its agent makes the relay hold at most this much
+    /// of its response. SocketsHttpHandler only takes this limit process-wide, from the
+    /// <c>DOTNET_SYSTEM_NET_HTTP_SOCKETSHTTPHANDLER_FLOWCONTROL_MAXSTREAMWINDOWSIZE</c> environment variable, before the
+    /// first handler is created: <see cref="TunnelFlowControl.ApplyProcessWide"/> sets it (a host that embeds the relay
+    /// calls it at start-up).
+    /// </summary>
+    public int MaxStreamWindowSize { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>HTTP/2 PING interval on idle tunnel connections. Default 15 s: a dead agent connection is found and
     /// dropped from the pool within <see cref="KeepAlivePingDelay"/> + <see cref="KeepAlivePingTimeout"/>.</summary>
@@ -81,6 +92,15 @@ public sealed class TunnelRelayOptions
         }
 
         ValidateAccess(errors);
+
+        if (InitialStreamWindowSize is < 65535 or > 64 * 1024 * 1024 || MaxStreamWindowSize is < 65535 or > 64 * 1024 * 1024)
+        {
+            errors.Add("InitialStreamWindowSize and MaxStreamWindowSize must be between 65535 and 67108864 bytes");
+        }
+        else if (InitialStreamWindowSize > MaxStreamWindowSize)
+        {
+            errors.Add($"InitialStreamWindowSize ({InitialStreamWindowSize}) must not exceed MaxStreamWindowSize ({MaxStreamWindowSize})");
+        }
 
         if (MaxAttempts is < 1 or > 10)
         {
