@@ -21,15 +21,16 @@ internal sealed class OriginHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private OriginHost(WebApplication app, TunnelEndPoint tunnel)
+    private OriginHost(WebApplication app, TunnelEndPoint tunnel, TestLogs logs)
     {
         _app = app;
         Tunnel = tunnel;
+        Logs = logs;
     }
 
     public TunnelEndPoint Tunnel { get; }
 
-    public TestLogs Logs { get; } = new();
+    public TestLogs Logs { get; }
 
     public int DirectPort { get; private set; }
 
@@ -69,7 +70,7 @@ internal sealed class OriginHost : IAsyncDisposable
             k.ListenTunnel(tunnel);
         });
         var app = builder.Build();
-        var host = new OriginHost(app, tunnel) { Name = name };
+        var host = new OriginHost(app, tunnel, logs) { Name = name };
         app.UseWebSockets();
         app.Run(host.HandleAsync);
         await app.StartAsync();
