@@ -127,8 +127,9 @@ public sealed class AccessProxyTests : IAsyncLifetime
         await cts.CancelAsync();
         response.Dispose();
 
-        // The access proxy drops its relay connection, so the relay sees its client go (and resets the tunnel
-        // stream; that last hop is StreamingTests.ClientAbort_MidDownload_AbortsTheOriginRequest's concern).
+        // The access proxy drops its relay connection, so the relay sees its client go and resets the tunnel stream:
+        // the abort reaches the origin across both hops.
+        await _origin.DownloadAborted.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (_relay.Relay.GetStatus().Single(s => s.TunnelId == "t1") is { ClientAborts: 0 } or { InFlight: > 0 })
         {

@@ -113,6 +113,53 @@ public sealed class StreamingTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClientAbort_Repeatedly_AbortsEveryOriginRequest()
+    {
+        // One abort passes or fails by timing: whether the relay has a read pending when the client goes (a cancelled
+        // read resets the stream; otherwise only disposing the response does), whether the relay's window is full,
+        // how soon the origin's Kestrel raises RequestAborted. Many aborts at varying points make a reset that goes
+        // missing show up in one run. EDGE_TEST_ABORT_ITERATIONS raises the count for a local stress run.
+        var iterations = int.TryParse(Environment.GetEnvironmentVariable("EDGE_TEST_ABORT_ITERATIONS"), CultureInfo.InvariantCulture, out var n) ? n : 40;
+        using var client = new PublicClient(_relay.Port);
+        var buffer = new byte[64 * 1024];
+        var random = new Random(1234);
+        for (var i = 0; i < iterations; i++)
+        {
+            var id = "abort-" + i.ToString(CultureInfo.InvariantCulture);
+            var before = (long)random.Next(0, 9) * Payload.BlockSize;
+            using var cts = new CancellationTokenSource();
+            var response = await client.SendAsync("app.test", $"/download?mb=2048&id={id}", cancellationToken: cts.Token);
+            var stream = await response.Content.ReadAsStreamAsync(cts.Token);
+            long read = 0;
+            while (read < before)
+            {
+                var chunk = await stream.ReadAsync(buffer, cts.Token).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+                Assert.True(chunk > 0, $"download {i + 1} ended after {read} bytes");
+                read += chunk;
+            }
+
+            if (i % 2 == 1)
+            {
+                // Let the relay's stream window fill while the client reads nothing.
+                await Task.Delay(random.Next(0, 50));
+            }
+
+            await cts.CancelAsync();
+            response.Dispose();
+
+            var aborted = _origin.DownloadAbortedFor(id);
+            if (await Task.WhenAny(aborted, Task.Delay(TimeSpan.FromSeconds(10))) != aborted)
+            {
+                var t1 = _relay.Relay.GetStatus().Single(s => s.TunnelId == "t1");
+                Assert.Fail($"abort {i + 1} of {iterations} (after {read} bytes): the origin request was not aborted within 10 s (relay: {t1.InFlight} in flight, {t1.ClientAborts} client aborts)");
+            }
+        }
+
+        await WaitUntilAsync(() => _relay.Relay.GetStatus().Single(s => s.TunnelId == "t1").InFlight == 0);
+        Assert.Equal(iterations, _relay.Relay.GetStatus().Single(s => s.TunnelId == "t1").ClientAborts);
+    }
+
+    [Fact]
     public async Task Download_1GiB_KeepsManagedMemoryFlat()
     {
         // Relay, agent, origin and client share this process, so the figure bounds all of them together.

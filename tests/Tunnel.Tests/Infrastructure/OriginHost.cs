@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -20,23 +21,31 @@ namespace Edge.Tunnel.Tests.Infrastructure;
 internal sealed class OriginHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _abortedById = new(StringComparer.Ordinal);
 
-    private OriginHost(WebApplication app, TunnelEndPoint tunnel)
+    private OriginHost(WebApplication app, TunnelEndPoint tunnel, TestLogs logs)
     {
         _app = app;
         Tunnel = tunnel;
+        Logs = logs;
     }
 
     public TunnelEndPoint Tunnel { get; }
 
-    public TestLogs Logs { get; } = new();
+    public TestLogs Logs { get; }
 
     public int DirectPort { get; private set; }
 
     public string Name { get; private set; } = "";
 
     /// <summary>Completes when a /download request's RequestAborted fired.</summary>
+    /// <remarks>Once Kestrel reports the stream reset, the download waits for RequestAborted (see DownloadAsync), so
+    /// the abort is seen even when Kestrel raises it after the last write.</remarks>
     public TaskCompletionSource DownloadAborted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the /download request with <c>id=<paramref name="id"/></c> in its query saw its
+    /// RequestAborted fire.</summary>
+    public Task DownloadAbortedFor(string id) => AbortedById(id).Task;
 
     public static TunnelAgentOptions AgentOptions(Uri relay, string tunnelId = "t1", string token = "secret-token-1", int connections = 2) => new()
     {
@@ -69,7 +78,7 @@ internal sealed class OriginHost : IAsyncDisposable
             k.ListenTunnel(tunnel);
         });
         var app = builder.Build();
-        var host = new OriginHost(app, tunnel) { Name = name };
+        var host = new OriginHost(app, tunnel, logs) { Name = name };
         app.UseWebSockets();
         app.Run(host.HandleAsync);
         await app.StartAsync();
@@ -163,10 +172,20 @@ internal sealed class OriginHost : IAsyncDisposable
         }
     }
 
+    private TaskCompletionSource AbortedById(string id) =>
+        _abortedById.GetOrAdd(id, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
     private async Task DownloadAsync(HttpContext context)
     {
         var megabytes = int.Parse(context.Request.Query["mb"].ToString(), System.Globalization.CultureInfo.InvariantCulture);
-        using var registration = context.RequestAborted.Register(() => DownloadAborted.TrySetResult());
+        var id = context.Request.Query["id"].ToString();
+        var abortedById = id.Length > 0 ? AbortedById(id) : null;
+        var aborted = context.RequestAborted;
+        using var registration = aborted.Register(() =>
+        {
+            DownloadAborted.TrySetResult();
+            abortedById?.TrySetResult();
+        });
         context.Response.ContentType = "application/octet-stream";
         context.Response.ContentLength = (long)megabytes * Payload.BlockSize;
         var block = new byte[Payload.BlockSize];
@@ -175,7 +194,16 @@ internal sealed class OriginHost : IAsyncDisposable
             for (var i = 0; i < megabytes; i++)
             {
                 Payload.FillBlock(i, block);
-                await context.Response.Body.WriteAsync(block, context.RequestAborted);
+                var written = await context.Response.BodyWriter.WriteAsync(block, aborted);
+                if (written.IsCompleted)
+                {
+                    // The stream was reset (RST_STREAM from the relay): Kestrel stops it at once, completes every write
+                    // from here on without sending it, and raises RequestAborted later, from the thread pool. A handler
+                    // that ignores this (Response.Body drops the FlushResult) runs to its end and unregisters its
+                    // callback first, so the abort goes unseen. Stop producing, and stay until RequestAborted fires.
+                    await Task.Delay(TimeSpan.FromSeconds(10), aborted);
+                    return;
+                }
             }
         }
         catch (OperationCanceledException)
