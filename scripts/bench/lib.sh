@@ -93,6 +93,20 @@ wait_http() {
   die "$name did not answer $url within $limit s"
 }
 
+# wait_tcp NAME PORT SECONDS: until 127.0.0.1:PORT accepts connections, failing early if the process NAME exits.
+wait_tcp() {
+  local name=$1 port=$2 limit=$3 i
+  for ((i = 0; i < limit * 10; i++)); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      return 0
+    fi
+    kill -0 "${PIDS[$name]}" 2>/dev/null || { tail -n 30 "$WORK/$name.log" >&2 || true; die "$name exited during start-up"; }
+    sleep 0.1
+  done
+  tail -n 30 "$WORK/$name.log" >&2 || true
+  die "$name did not listen on port $port within $limit s"
+}
+
 # publish_edge: EDGE_DLL from --edge-dir, or a Release publish of a snapshot of src/ (others may be editing
 # it; their bin/obj are left alone).
 publish_edge() {

@@ -163,6 +163,7 @@ if ((EUID == 0)); then
 fi
 "$SSHD" -D -e -f "$WORK/ssh/sshd_config" >"$WORK/sshd.log" 2>&1 &
 PIDS[sshd]=$!
+wait_tcp sshd "$SSHD_PORT" 30
 # The ssh client (on the agent's side in real life) asks sshd to listen on SSH_FWD_PORT and forward to Edge.
 ssh -N -F /dev/null -i "$WORK/ssh/client_key" -p "$SSHD_PORT" -o BatchMode=yes -o StrictHostKeyChecking=no \
   -o UserKnownHostsFile=/dev/null -o ExitOnForwardFailure=yes -o ServerAliveInterval=15 -o LogLevel=ERROR \
