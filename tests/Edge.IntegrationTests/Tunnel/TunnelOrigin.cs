@@ -135,12 +135,16 @@ internal sealed class TunnelOrigin : IAsyncDisposable
         {
             FillBlock(index, block);
             var count = (int)Math.Min(BlockSize, bytes - sent);
-            await context.Response.Body.WriteAsync(block.AsMemory(0, count), context.RequestAborted);
             hash.AppendData(block, 0, count);
             sent += count;
-        }
+            if (sent == bytes)
+            {
+                // Recorded before the last write: the client may check it as soon as its last byte arrives.
+                Sent[id] = (sent, Convert.ToHexStringLower(hash.GetHashAndReset()));
+            }
 
-        Sent[id] = (sent, Convert.ToHexStringLower(hash.GetHashAndReset()));
+            await context.Response.Body.WriteAsync(block.AsMemory(0, count), context.RequestAborted);
+        }
     }
 
     private static async Task UploadAsync(HttpContext context)
