@@ -4,6 +4,8 @@
 #
 #   direct  curl/wrk → edge serve
 #   tunnel  curl/wrk → edge relay → (agent connections dialed by edge serve) → edge serve
+#   tunnel over TLS  the same, with the agent dialing the relay over https (a second edge serve, the way a relay
+#           on the internet is run), as context
 #   ssh -R  curl/wrk → sshd's remote forward → ssh client → edge serve  (OpenSSH, the usual do-it-yourself
 #           reverse tunnel; the ssh client plays the agent, sshd the relay)
 #
@@ -29,6 +31,7 @@ MARKDOWN=""
 EDGE_DIR=""
 REPO="library/tunnelbench"
 PUBLIC_HOST="bench.tunnel.test"
+PUBLIC_TLS_HOST="benchtls.tunnel.test"
 MANIFEST_TYPE="application/vnd.docker.distribution.manifest.v2+json"
 
 usage() {
@@ -119,17 +122,34 @@ rm -f "$WORK/image/big.tar" "$WORK/image/par.tar"
 
 EDGE_PORT=$(free_port)
 RELAY_PORT=$(free_port)
+RELAY_TLS_PORT=$(free_port)
+EDGE_TLS_PORT=$(free_port)
 SSHD_PORT=$(free_port)
 SSH_FWD_PORT=$(free_port)
 EDGE="http://127.0.0.1:$EDGE_PORT"
 RELAY="http://127.0.0.1:$RELAY_PORT"
 SSH_FWD="http://127.0.0.1:$SSH_FWD_PORT"
+EDGE_TLS="http://127.0.0.1:$EDGE_TLS_PORT"
 TOKEN=$(openssl rand -hex 24)
+
+# A private CA and a certificate for localhost, for the relay's https listener (agents dial it; clients do not).
+mkdir -p "$WORK/tls"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=edge bench CA" \
+  -keyout "$WORK/tls/ca.key" -out "$WORK/tls/ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=localhost" \
+  -keyout "$WORK/tls/relay.key" -out "$WORK/tls/relay.csr" 2>/dev/null
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$WORK/tls/ext.cnf"
+openssl x509 -req -in "$WORK/tls/relay.csr" -CA "$WORK/tls/ca.pem" -CAkey "$WORK/tls/ca.key" -CAcreateserial -days 2 \
+  -extfile "$WORK/tls/ext.cnf" -out "$WORK/tls/relay.pem" 2>/dev/null || die "making the test certificate failed"
 
 # Tokens travel in the environment, not on the command line.
 Relay__Tunnels__0__Id=bench Relay__Tunnels__0__Token=$TOKEN \
   Relay__Ingress__0__Host=$PUBLIC_HOST Relay__Ingress__0__TunnelId=bench \
-  dotnet "$EDGE_DLL" relay --urls "$RELAY" --Logging:LogLevel:Default=Warning >"$WORK/relay.log" 2>&1 &
+  Relay__Tunnels__1__Id=benchtls Relay__Tunnels__1__Token=$TOKEN \
+  Relay__Ingress__1__Host=$PUBLIC_TLS_HOST Relay__Ingress__1__TunnelId=benchtls \
+  Relay__Certificates__0__CertificatePath="$WORK/tls/relay.pem" Relay__Certificates__0__KeyPath="$WORK/tls/relay.key" \
+  dotnet "$EDGE_DLL" relay --urls "$RELAY;https://127.0.0.1:$RELAY_TLS_PORT" --Logging:LogLevel:Default=Warning \
+  >"$WORK/relay.log" 2>&1 &
 PIDS[relay]=$!
 wait_http relay "$RELAY/_edge/health" 120
 
@@ -138,6 +158,13 @@ Edge__Tunnel__Token=$TOKEN dotnet "$EDGE_DLL" serve --urls "$EDGE" --Edge:DataDi
   --Logging:LogLevel:Default=Warning >"$WORK/edge.log" 2>&1 &
 PIDS[edge]=$!
 wait_http edge "$EDGE/_edge/ready" 120
+
+Edge__Tunnel__Token=$TOKEN dotnet "$EDGE_DLL" serve --urls "$EDGE_TLS" --Edge:DataDirectory="$WORK/edge-tls-data" \
+  --Registry:Upstreams:docker:Url="$UPSTREAM" --Edge:Tunnel:RelayUri="https://localhost:$RELAY_TLS_PORT" \
+  --Edge:Tunnel:TunnelId=benchtls --Edge:Tunnel:CaCertificatePath="$WORK/tls/ca.pem" \
+  --Logging:LogLevel:Default=Warning >"$WORK/edge_tls.log" 2>&1 &
+PIDS[edge_tls]=$!
+wait_http edge_tls "$EDGE_TLS/_edge/ready" 120
 
 mkdir -p "$WORK/ssh"
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/ssh/host_key"
@@ -177,12 +204,17 @@ CIPHER=$(ssh -G -F /dev/null 127.0.0.1 2>/dev/null | awk '$1 == "ciphers" { spli
 base_of() {
   case $1 in
     direct) echo "$EDGE" ;;
-    tunnel) echo "$RELAY" ;;
+    tunnel | tunnel_tls) echo "$RELAY" ;;
     ssh) echo "$SSH_FWD" ;;
   esac
 }
-PATHS=(direct tunnel ssh)
-host_args() { if [[ $1 == tunnel ]]; then printf '%s\n' -H "Host: $PUBLIC_HOST"; fi; }
+PATHS=(direct tunnel tunnel_tls ssh)
+host_args() {
+  case $1 in
+    tunnel) printf '%s\n' -H "Host: $PUBLIC_HOST" ;;
+    tunnel_tls) printf '%s\n' -H "Host: $PUBLIC_TLS_HOST" ;;
+  esac
+}
 
 # Warm Edge's cache (the first GET of each blob goes upstream) and check every path end to end.
 log "warming the cache and verifying every path"
@@ -190,6 +222,8 @@ BIG_URL_PATH="/v2/$REPO/blobs/$BIG_DIGEST"
 PAR_URL_PATH="/v2/$REPO/blobs/$PAR_DIGEST"
 fetch_verified "$EDGE$BIG_URL_PATH" "$BIG_DIGEST" "$BIG_SIZE" >/dev/null
 fetch_verified "$EDGE$PAR_URL_PATH" "$PAR_DIGEST" "$PAR_SIZE" >/dev/null
+fetch_verified "$EDGE_TLS$BIG_URL_PATH" "$BIG_DIGEST" "$BIG_SIZE" >/dev/null
+fetch_verified "$EDGE_TLS$PAR_URL_PATH" "$PAR_DIGEST" "$PAR_SIZE" >/dev/null
 
 # RSS: from here on, the relay's and the agent's peak (VmHWM reset via clear_refs where allowed; else sampled).
 declare -A RSS_BEFORE=()
@@ -327,6 +361,8 @@ R_PAR_DIRECT=$(ratio "${MED_PAR[tunnel]}" "${MED_PAR[direct]}")
 R_PAR_SSH=$(ratio "${MED_PAR[tunnel]}" "${MED_PAR[ssh]}")
 R_RPS_DIRECT=$(ratio "${MED_RPS[tunnel]}" "${MED_RPS[direct]}")
 R_RPS_SSH=$(ratio "${MED_RPS[tunnel]}" "${MED_RPS[ssh]}")
+R_TLS_SINGLE_SSH=$(ratio "${MED_SINGLE[tunnel_tls]}" "${MED_SINGLE[ssh]}")
+R_TLS_PAR_SSH=$(ratio "${MED_PAR[tunnel_tls]}" "${MED_PAR[ssh]}")
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 ELAPSED=$((SECONDS - START_SECONDS))
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -336,6 +372,7 @@ label() {
   case $1 in
     direct) echo "direct to edge serve" ;;
     tunnel) echo "Edge tunnel (relay → agent)" ;;
+    tunnel_tls) echo "Edge tunnel, agent over TLS (context)" ;;
     ssh) echo "OpenSSH ssh -R" ;;
   esac
 }
@@ -344,7 +381,7 @@ markdown() {
   local path
   echo "Run of $DATE, Edge $REVISION, \`$COMMAND\` ($((ELAPSED / 60)) min $((ELAPSED % 60)) s)."
   echo
-  echo "Machine: $MACHINE. Load average at start $LOAD_START, at end $LOAD_END. The origin is \`edge serve\` with the registry proxy's cache warm; the tunnel runs h2c between relay and agent (plain TCP on loopback); ssh uses its default cipher ($CIPHER). Medians of $RUNS timed runs per path, paths interleaved; every response checked for status and size, and one ${BIG_MB} MiB download per path hashed by the client (sha256 matched)."
+  echo "Machine: $MACHINE. Load average at start $LOAD_START, at end $LOAD_END. The origin is \`edge serve\` with the registry proxy's cache warm; the tunnel runs h2c between relay and agent (plain TCP on loopback), and in the TLS row a second \`edge serve\` dials the relay's https listener (TLS 1.3, the relay's certificate from a private CA), as a relay on the internet is run; clients always speak plain HTTP to the relay; ssh uses its default cipher ($CIPHER). Medians of $RUNS timed runs per path, paths interleaved; every response checked for status and size, and one ${BIG_MB} MiB download per path hashed by the client (sha256 matched)."
   echo
   echo "| path | single ${BIG_MB} MiB stream, MiB/s | $STREAMS × ${PAR_MB} MiB in parallel, MiB/s | small responses, req/s (c=$CONNECTIONS) | verified download |"
   echo "| --- | ---: | ---: | ---: | ---: |"
@@ -370,6 +407,8 @@ markdown() {
   echo "| $STREAMS streams, tunnel / ssh -R | $R_PAR_SSH | ≥ 1.0 | $(met "$R_PAR_SSH" 1.0 '>=') |"
   echo "| small responses, tunnel / direct | $R_RPS_DIRECT | ≥ 0.8 | $(met "$R_RPS_DIRECT" 0.8 '>=') |"
   echo "| small responses, tunnel / ssh -R | $R_RPS_SSH | (context) | |"
+  echo "| single stream, tunnel over TLS / ssh -R (both encrypted) | $R_TLS_SINGLE_SSH | (context) | |"
+  echo "| $STREAMS streams, tunnel over TLS / ssh -R | $R_TLS_PAR_SSH | (context) | |"
 }
 
 FRAGMENT=$(markdown)
