@@ -2,15 +2,42 @@
 # messages), HERE and ROOT before sourcing, and calls bench_init once its options are parsed.
 # shellcheck shell=bash disable=SC2034 # the variables set here are read by the sourcing script
 
-die() { echo "$BENCH: $*" >&2; exit 1; }
+die() { echo "$BENCH.sh: $*" >&2; exit 1; }
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-int_arg() { [[ $2 =~ ^[1-9][0-9]*$ ]] || { echo "$BENCH: $1 needs a positive integer, got '$2'" >&2; exit 2; }; }
+int_arg() { [[ $2 =~ ^[1-9][0-9]*$ ]] || { echo "$BENCH.sh: $1 needs a positive integer, got '$2'" >&2; exit 2; }; }
 need_tools() { # HINT TOOL...
   local hint=$1 tool
   shift
   for tool in "$@"; do
     command -v "$tool" >/dev/null || die "$tool is not installed ($hint)"
   done
+}
+
+# common_option ARGS...: the options every benchmark takes (--markdown FILE, --edge-dir DIR, --keep, -h); sets
+# SHIFT to the number of arguments it used, 0 when $1 is not one of them. The caller defines usage().
+common_option() {
+  SHIFT=0
+  case $1 in
+    --markdown) [[ -n ${2:-} ]] || { echo "$BENCH.sh: --markdown needs a file" >&2; exit 2; }; MARKDOWN=$2; SHIFT=2 ;;
+    --edge-dir) [[ -n ${2:-} ]] || { echo "$BENCH.sh: --edge-dir needs a directory" >&2; exit 2; }; EDGE_DIR=$2; SHIFT=2 ;;
+    --keep) KEEP=1; SHIFT=1 ;;
+    -h | --help) usage; exit 0 ;;
+  esac
+}
+
+# unknown_option OPTION: the usage error for anything else.
+unknown_option() {
+  echo "$BENCH.sh: unknown option '$1'" >&2
+  usage >&2
+  exit 2
+}
+
+# absolute_markdown: MARKDOWN made absolute (the script changes directory later), its folder created.
+absolute_markdown() {
+  if [[ -n $MARKDOWN ]]; then
+    mkdir -p "$(dirname "$MARKDOWN")"
+    MARKDOWN=$(cd "$(dirname "$MARKDOWN")" && pwd)/$(basename "$MARKDOWN")
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------------

@@ -63,17 +63,14 @@ while (($# > 0)); do
     --big-mb) int_arg "$1" "${2:-}"; BIG_MB=$2; shift 2 ;;
     --duration) int_arg "$1" "${2:-}"; DURATION=$2; shift 2 ;;
     --runs) int_arg "$1" "${2:-}"; RUNS=$2; shift 2 ;;
-    --markdown) [[ -n ${2:-} ]] || { echo "registry.sh: --markdown needs a file" >&2; exit 2; }; MARKDOWN=$2; shift 2 ;;
-    --edge-dir) [[ -n ${2:-} ]] || { echo "registry.sh: --edge-dir needs a directory" >&2; exit 2; }; EDGE_DIR=$2; shift 2 ;;
-    --keep) KEEP=1; shift ;;
-    -h | --help) usage; exit 0 ;;
-    *) echo "registry.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+    *)
+      common_option "$@"
+      ((SHIFT > 0)) || unknown_option "$1"
+      shift "$SHIFT"
+      ;;
   esac
 done
-if [[ -n $MARKDOWN ]]; then
-  mkdir -p "$(dirname "$MARKDOWN")"
-  MARKDOWN=$(cd "$(dirname "$MARKDOWN")" && pwd)/$(basename "$MARKDOWN")
-fi
+absolute_markdown
 
 need_tools "apt-get install -y docker-registry apache2-utils wrk curl openssl python3; .NET SDK 10 for dotnet" \
   dotnet docker-registry curl ab wrk openssl python3 awk

@@ -74,17 +74,14 @@ while (($# > 0)); do
     --duration) int_arg "$1" "${2:-}"; DURATION=$2; shift 2 ;;
     --connections) int_arg "$1" "${2:-}"; CONNECTIONS=$2; shift 2 ;;
     --runs) int_arg "$1" "${2:-}"; RUNS=$2; shift 2 ;;
-    --markdown) [[ -n ${2:-} ]] || { echo "tunnel.sh: --markdown needs a file" >&2; exit 2; }; MARKDOWN=$2; shift 2 ;;
-    --edge-dir) [[ -n ${2:-} ]] || { echo "tunnel.sh: --edge-dir needs a directory" >&2; exit 2; }; EDGE_DIR=$2; shift 2 ;;
-    --keep) KEEP=1; shift ;;
-    -h | --help) usage; exit 0 ;;
-    *) echo "tunnel.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+    *)
+      common_option "$@"
+      ((SHIFT > 0)) || unknown_option "$1"
+      shift "$SHIFT"
+      ;;
   esac
 done
-if [[ -n $MARKDOWN ]]; then
-  mkdir -p "$(dirname "$MARKDOWN")"
-  MARKDOWN=$(cd "$(dirname "$MARKDOWN")" && pwd)/$(basename "$MARKDOWN")
-fi
+absolute_markdown
 
 SSHD=$(command -v sshd || echo /usr/sbin/sshd)
 [[ -x $SSHD ]] || die "sshd is not installed (apt-get install -y openssh-server)"
