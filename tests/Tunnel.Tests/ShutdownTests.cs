@@ -1,5 +1,6 @@
 using Edge.Tunnel.Agent;
 using Edge.Tunnel.Tests.Infrastructure;
+using Edge.Tests.Shared;
 
 namespace Edge.Tunnel.Tests;
 
@@ -37,7 +38,7 @@ public sealed class ShutdownTests
             await download.ReadUntilAsync(4 * MiB);
 
             var stop = relay.StopAsync();
-            var refused = await Downloads.RefusesConnectionsAsync(relay.Port);
+            var refused = await PortProbe.RefusesConnectionsAsync(relay.Port);
             var drainedEarly = relay.Relay.Drained.IsCompleted;
             var hash = await download.FinishAsync(Pause);
             await stop.WaitAsync(TimeSpan.FromSeconds(30));

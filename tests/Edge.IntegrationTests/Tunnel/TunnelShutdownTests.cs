@@ -1,8 +1,8 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Edge.IntegrationTests.Infrastructure;
+using Edge.Tests.Shared;
 
 namespace Edge.IntegrationTests.Tunnel;
 
@@ -61,26 +61,6 @@ public sealed partial class TunnelShutdownTests
         return request;
     }
 
-    private static async Task<bool> RefusesConnectionsAsync(int port)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            using var socket = new TcpClient();
-            try
-            {
-                await socket.ConnectAsync("127.0.0.1", port);
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
-            {
-                return true;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return false;
-    }
-
     private static async Task WaitForOutputAsync(EdgeProcess process, Func<string, bool> condition, string what)
     {
         for (var i = 0; i < 200 && !condition(process.Output); i++)
@@ -113,7 +93,7 @@ public sealed partial class TunnelShutdownTests
         await download.ReadAsync(4 * MiB, TimeSpan.Zero);
 
         relay.Terminate();
-        var refused = await RefusesConnectionsAsync(relay.Port);
+        var refused = await PortProbe.RefusesConnectionsAsync(relay.Port);
         var drainedEarly = relay.Output.Contains("Relay drained", StringComparison.Ordinal);
         await download.ReadAsync(long.MaxValue, TimeSpan.FromMilliseconds(5));
         var exitCode = await relay.WaitForExitAsync(TimeSpan.FromSeconds(60));

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Security.Cryptography;
 
 namespace Edge.Tunnel.Tests.Infrastructure;
@@ -48,28 +47,6 @@ internal sealed class Downloads : IDisposable
         await ReadUntilAsync(long.MaxValue, pausePerChunk);
         return Convert.ToHexStringLower(_hash.GetHashAndReset());
     }
-
-    /// <summary>True once a TCP connect to 127.0.0.1:<paramref name="port"/> is refused (polled, bounded).</summary>
-    public static async Task<bool> RefusesConnectionsAsync(int port)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            using var socket = new TcpClient();
-            try
-            {
-                await socket.ConnectAsync("127.0.0.1", port);
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
-            {
-                return true;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return false;
-    }
-
     public void Dispose()
     {
         _body.Dispose();
