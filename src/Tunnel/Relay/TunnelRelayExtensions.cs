@@ -10,7 +10,7 @@ namespace Edge.Tunnel.Relay;
 public static class TunnelRelayExtensions
 {
     /// <summary>
-    /// Registers <see cref="TunnelRelay"/> (a singleton) with its options, and gives the server's Kestrel 64 KiB
+    /// Registers <see cref="TunnelRelay"/> (a singleton) with its options, and gives the server's Kestrel 256 KiB
     /// memory-pool blocks (<see cref="LargeBlockMemoryPool"/>): server-wide, like every Kestrel setting, so other
     /// endpoints of the same host get them too.
     /// </summary>
