@@ -8,6 +8,9 @@
 #           on the internet is run), as context
 #   ssh -R  curl/wrk → sshd's remote forward → ssh client → edge serve  (OpenSSH, the usual do-it-yourself
 #           reverse tunnel; the ssh client plays the agent, sshd the relay)
+#   forwarder  curl/wrk → nginx's stream module (a plain TCP forwarder, no HTTP, no multiplexing) → edge serve, as
+#           context: any relay moves every byte through one more process like this, so on a machine shared by
+#           client, relay and origin this is the ceiling for what a relay can reach against direct
 #
 #   1. one 1 GiB blob download (single stream);
 #   2. 16 parallel downloads of a 256 MiB blob (aggregate MiB/s);
@@ -55,7 +58,7 @@ Options:
   -h, --help        show this help
 
 Needs: dotnet (SDK 10), docker-registry (CNCF distribution), curl, wrk, openssl, python3, OpenSSH server
-and client (sshd, ssh, ssh-keygen).
+and client (sshd, ssh, ssh-keygen), nginx with its stream module (nginx-light libnginx-mod-stream).
 Exit status: 0 when every measurement ran and every check passed (whether or not the targets were
 met), 1 when a check failed, 2 on a usage error.
 EOF
@@ -85,8 +88,19 @@ absolute_markdown
 
 SSHD=$(command -v sshd || echo /usr/sbin/sshd)
 [[ -x $SSHD ]] || die "sshd is not installed (apt-get install -y openssh-server)"
-need_tools "apt-get install -y docker-registry wrk curl openssl python3 openssh-client; .NET SDK 10 for dotnet" \
-  dotnet docker-registry curl wrk openssl python3 awk ssh ssh-keygen
+need_tools "apt-get install -y docker-registry wrk curl openssl python3 openssh-client nginx-light libnginx-mod-stream; .NET SDK 10 for dotnet" \
+  dotnet docker-registry curl wrk openssl python3 awk ssh ssh-keygen nginx
+# nginx's stream module: built in, or a dynamic module under --modules-path (Debian: libnginx-mod-stream).
+NGINX_BUILD=$(nginx -V 2>&1)
+NGINX_LOAD=""
+if [[ $NGINX_BUILD == *--with-stream=dynamic* ]]; then
+  NGINX_MODULES=$(grep -o -- '--modules-path=[^ ]*' <<<"$NGINX_BUILD" | cut -d= -f2)
+  NGINX_MODULE="${NGINX_MODULES:-/usr/lib/nginx/modules}/ngx_stream_module.so"
+  [[ -f $NGINX_MODULE ]] || die "nginx's stream module is missing ($NGINX_MODULE; apt-get install -y libnginx-mod-stream)"
+  NGINX_LOAD="load_module $NGINX_MODULE;"
+elif [[ $NGINX_BUILD != *--with-stream* ]]; then
+  die "this nginx has no stream module (apt-get install -y nginx-light libnginx-mod-stream)"
+fi
 bench_init
 MACHINE="$MACHINE, $(first_line ssh -V), $(first_line curl --version | awk '{ print $1, $2 }'), $(first_line wrk --version | awk '{ print $1, $2 }')"
 log "machine: $MACHINE; load average $LOAD_START"
@@ -123,9 +137,11 @@ RELAY_TLS_PORT=$(free_port)
 EDGE_TLS_PORT=$(free_port)
 SSHD_PORT=$(free_port)
 SSH_FWD_PORT=$(free_port)
+FWD_PORT=$(free_port)
 EDGE="http://127.0.0.1:$EDGE_PORT"
 RELAY="http://127.0.0.1:$RELAY_PORT"
 SSH_FWD="http://127.0.0.1:$SSH_FWD_PORT"
+FWD="http://127.0.0.1:$FWD_PORT"
 EDGE_TLS="http://127.0.0.1:$EDGE_TLS_PORT"
 TOKEN=$(openssl rand -hex 24)
 
@@ -194,18 +210,35 @@ ssh -N -F /dev/null -i "$WORK/ssh/client_key" -p "$SSHD_PORT" -o BatchMode=yes -
   -R "127.0.0.1:$SSH_FWD_PORT:127.0.0.1:$EDGE_PORT" "$(id -un)@127.0.0.1" >"$WORK/ssh.log" 2>&1 &
 PIDS[ssh]=$!
 wait_http ssh "$SSH_FWD/_edge/health" 30
+# nginx as a bare TCP forwarder in front of edge serve: every worker the machine allows, 64 KiB buffers.
+mkdir -p "$WORK/nginx/logs"
+cat >"$WORK/nginx/nginx.conf" <<EOF
+$NGINX_LOAD
+worker_processes auto;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 4096; }
+stream {
+  server { listen 127.0.0.1:$FWD_PORT; proxy_pass 127.0.0.1:$EDGE_PORT; proxy_buffer_size 64k; }
+}
+EOF
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx.log" 2>&1 &
+PIDS[nginx]=$!
+wait_http nginx "$FWD/_edge/health" 30
 CIPHER=$(ssh -G -F /dev/null 127.0.0.1 2>/dev/null | awk '$1 == "ciphers" { split($2, c, ","); print c[1] }')
 
-# base_of PATH: the base URL of a path (direct, tunnel, ssh); host_args PATH: its extra curl/wrk arguments,
+# base_of PATH: the base URL of a path (direct, tunnel, tunnel_tls, ssh, forwarder); host_args PATH: its extra curl/wrk arguments,
 # one per line (the tunnel's public host name).
 base_of() {
   case $1 in
     direct) echo "$EDGE" ;;
     tunnel | tunnel_tls) echo "$RELAY" ;;
     ssh) echo "$SSH_FWD" ;;
+    forwarder) echo "$FWD" ;;
   esac
 }
-PATHS=(direct tunnel tunnel_tls ssh)
+PATHS=(direct tunnel tunnel_tls ssh forwarder)
 host_args() {
   case $1 in
     tunnel) printf '%s\n' -H "Host: $PUBLIC_HOST" ;;
@@ -360,6 +393,9 @@ R_RPS_DIRECT=$(ratio "${MED_RPS[tunnel]}" "${MED_RPS[direct]}")
 R_RPS_SSH=$(ratio "${MED_RPS[tunnel]}" "${MED_RPS[ssh]}")
 R_TLS_SINGLE_SSH=$(ratio "${MED_SINGLE[tunnel_tls]}" "${MED_SINGLE[ssh]}")
 R_TLS_PAR_SSH=$(ratio "${MED_PAR[tunnel_tls]}" "${MED_PAR[ssh]}")
+R_FWD_SINGLE=$(ratio "${MED_SINGLE[forwarder]}" "${MED_SINGLE[direct]}")
+R_FWD_PAR=$(ratio "${MED_PAR[forwarder]}" "${MED_PAR[direct]}")
+R_FWD_RPS=$(ratio "${MED_RPS[forwarder]}" "${MED_RPS[direct]}")
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 ELAPSED=$((SECONDS - START_SECONDS))
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -371,6 +407,7 @@ label() {
     tunnel) echo "Edge tunnel (relay → agent)" ;;
     tunnel_tls) echo "Edge tunnel, agent over TLS (context)" ;;
     ssh) echo "OpenSSH ssh -R" ;;
+    forwarder) echo "TCP forwarder, nginx stream (context: a relay's ceiling here)" ;;
   esac
 }
 
@@ -406,6 +443,9 @@ markdown() {
   echo "| small responses, tunnel / ssh -R | $R_RPS_SSH | (context) | |"
   echo "| single stream, tunnel over TLS / ssh -R (both encrypted) | $R_TLS_SINGLE_SSH | (context) | |"
   echo "| $STREAMS streams, tunnel over TLS / ssh -R | $R_TLS_PAR_SSH | (context) | |"
+  echo "| single stream, TCP forwarder / direct (ceiling) | $R_FWD_SINGLE | (context) | |"
+  echo "| $STREAMS streams, TCP forwarder / direct (ceiling) | $R_FWD_PAR | (context) | |"
+  echo "| small responses, TCP forwarder / direct (ceiling) | $R_FWD_RPS | (context) | |"
 }
 
 FRAGMENT=$(markdown)
