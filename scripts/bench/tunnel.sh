@@ -11,6 +11,8 @@
 #   forwarder  curl/wrk → nginx's stream module (a plain TCP forwarder, no HTTP, no multiplexing) → edge serve, as
 #           context: any relay moves every byte through one more process like this, so on a machine shared by
 #           client, relay and origin this is the ceiling for what a relay can reach against direct
+#   nginx proxy  curl/wrk → nginx as an HTTP reverse proxy (keep-alive upstream, no buffering) → edge serve, as
+#           context: routing by HTTP request like a relay, but with no tunnel behind it
 #
 #   1. one 1 GiB blob download (single stream);
 #   2. 16 parallel downloads of a 256 MiB blob (aggregate MiB/s);
@@ -138,10 +140,12 @@ EDGE_TLS_PORT=$(free_port)
 SSHD_PORT=$(free_port)
 SSH_FWD_PORT=$(free_port)
 FWD_PORT=$(free_port)
+NGX_HTTP_PORT=$(free_port)
 EDGE="http://127.0.0.1:$EDGE_PORT"
 RELAY="http://127.0.0.1:$RELAY_PORT"
 SSH_FWD="http://127.0.0.1:$SSH_FWD_PORT"
 FWD="http://127.0.0.1:$FWD_PORT"
+NGX_HTTP="http://127.0.0.1:$NGX_HTTP_PORT"
 EDGE_TLS="http://127.0.0.1:$EDGE_TLS_PORT"
 TOKEN=$(openssl rand -hex 24)
 
@@ -210,7 +214,8 @@ ssh -N -F /dev/null -i "$WORK/ssh/client_key" -p "$SSHD_PORT" -o BatchMode=yes -
   -R "127.0.0.1:$SSH_FWD_PORT:127.0.0.1:$EDGE_PORT" "$(id -un)@127.0.0.1" >"$WORK/ssh.log" 2>&1 &
 PIDS[ssh]=$!
 wait_http ssh "$SSH_FWD/_edge/health" 30
-# nginx as a bare TCP forwarder in front of edge serve: every worker the machine allows, 64 KiB buffers.
+# nginx in front of edge serve, every worker the machine allows: a bare TCP forwarder (64 KiB buffers), and an HTTP
+# reverse proxy (keep-alive upstream connections, responses streamed, not buffered).
 mkdir -p "$WORK/nginx/logs"
 cat >"$WORK/nginx/nginx.conf" <<EOF
 $NGINX_LOAD
@@ -222,13 +227,28 @@ events { worker_connections 4096; }
 stream {
   server { listen 127.0.0.1:$FWD_PORT; proxy_pass 127.0.0.1:$EDGE_PORT; proxy_buffer_size 64k; }
 }
+http {
+  access_log off;
+  upstream edge { server 127.0.0.1:$EDGE_PORT; keepalive 64; }
+  server {
+    listen 127.0.0.1:$NGX_HTTP_PORT;
+    location / {
+      proxy_pass http://edge;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_buffering off;
+    }
+  }
+}
 EOF
 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx.log" 2>&1 &
 PIDS[nginx]=$!
 wait_http nginx "$FWD/_edge/health" 30
+wait_http nginx "$NGX_HTTP/_edge/health" 30
 CIPHER=$(ssh -G -F /dev/null 127.0.0.1 2>/dev/null | awk '$1 == "ciphers" { split($2, c, ","); print c[1] }')
 
-# base_of PATH: the base URL of a path (direct, tunnel, tunnel_tls, ssh, forwarder); host_args PATH: its extra curl/wrk arguments,
+# base_of PATH: the base URL of a path (direct, tunnel, tunnel_tls, ssh, forwarder, nginx_http); host_args PATH: its extra curl/wrk arguments,
 # one per line (the tunnel's public host name).
 base_of() {
   case $1 in
@@ -236,9 +256,10 @@ base_of() {
     tunnel | tunnel_tls) echo "$RELAY" ;;
     ssh) echo "$SSH_FWD" ;;
     forwarder) echo "$FWD" ;;
+    nginx_http) echo "$NGX_HTTP" ;;
   esac
 }
-PATHS=(direct tunnel tunnel_tls ssh forwarder)
+PATHS=(direct tunnel tunnel_tls ssh forwarder nginx_http)
 host_args() {
   case $1 in
     tunnel) printf '%s\n' -H "Host: $PUBLIC_HOST" ;;
@@ -396,6 +417,9 @@ R_TLS_PAR_SSH=$(ratio "${MED_PAR[tunnel_tls]}" "${MED_PAR[ssh]}")
 R_FWD_SINGLE=$(ratio "${MED_SINGLE[forwarder]}" "${MED_SINGLE[direct]}")
 R_FWD_PAR=$(ratio "${MED_PAR[forwarder]}" "${MED_PAR[direct]}")
 R_FWD_RPS=$(ratio "${MED_RPS[forwarder]}" "${MED_RPS[direct]}")
+R_NGX_SINGLE=$(ratio "${MED_SINGLE[nginx_http]}" "${MED_SINGLE[direct]}")
+R_NGX_PAR=$(ratio "${MED_PAR[nginx_http]}" "${MED_PAR[direct]}")
+R_NGX_RPS=$(ratio "${MED_RPS[nginx_http]}" "${MED_RPS[direct]}")
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 ELAPSED=$((SECONDS - START_SECONDS))
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -408,6 +432,7 @@ label() {
     tunnel_tls) echo "Edge tunnel, agent over TLS (context)" ;;
     ssh) echo "OpenSSH ssh -R" ;;
     forwarder) echo "TCP forwarder, nginx stream (context: a relay's ceiling here)" ;;
+    nginx_http) echo "HTTP reverse proxy, nginx (context: routing like a relay, no tunnel)" ;;
   esac
 }
 
@@ -446,6 +471,9 @@ markdown() {
   echo "| single stream, TCP forwarder / direct (ceiling) | $R_FWD_SINGLE | (context) | |"
   echo "| $STREAMS streams, TCP forwarder / direct (ceiling) | $R_FWD_PAR | (context) | |"
   echo "| small responses, TCP forwarder / direct (ceiling) | $R_FWD_RPS | (context) | |"
+  echo "| single stream, nginx HTTP proxy / direct | $R_NGX_SINGLE | (context) | |"
+  echo "| $STREAMS streams, nginx HTTP proxy / direct | $R_NGX_PAR | (context) | |"
+  echo "| small responses, nginx HTTP proxy / direct | $R_NGX_RPS | (context) | |"
 }
 
 FRAGMENT=$(markdown)
