@@ -215,7 +215,7 @@ ssh -N -F /dev/null -i "$WORK/ssh/client_key" -p "$SSHD_PORT" -o BatchMode=yes -
 PIDS[ssh]=$!
 wait_http ssh "$SSH_FWD/_edge/health" 30
 # nginx in front of edge serve, every worker the machine allows: a bare TCP forwarder (64 KiB buffers), and an HTTP
-# reverse proxy (keep-alive upstream connections, responses streamed, not buffered).
+# reverse proxy (keep-alive upstream connections, responses streamed through a 64 KiB buffer, not buffered whole).
 mkdir -p "$WORK/nginx/logs"
 cat >"$WORK/nginx/nginx.conf" <<EOF
 $NGINX_LOAD
@@ -238,6 +238,7 @@ http {
       proxy_set_header Connection "";
       proxy_set_header Host \$host;
       proxy_buffering off;
+      proxy_buffer_size 64k;
     }
   }
 }
