@@ -239,6 +239,8 @@ http {
       proxy_set_header Host \$host;
       proxy_buffering off;
       proxy_buffer_size 64k;
+      proxy_buffers 8 64k;
+      proxy_busy_buffers_size 128k;
     }
   }
 }
