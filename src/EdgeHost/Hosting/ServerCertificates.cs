@@ -20,20 +20,33 @@ namespace Edge.Host.Hosting;
 ///    (the one marked <see cref="CertificateOptions.Default"/>, or the first).
 /// 3. Reload (every <see cref="ReloadInterval"/>): a certificate whose files changed (renewal) is loaded again and
 ///    serves new connections; if that fails, the previous one stays and the error is logged once per change.
+/// 4. Expiry: at start and with every check, a certificate that expires within <see cref="ExpiryWarningWindow"/>
+///    (or has expired) is warned about, at most once per <see cref="ExpiryWarningInterval"/> for the same certificate,
+///    so a renewal that stopped working shows in the logs weeks before clients start failing.
 /// </remarks>
 internal sealed partial class ServerCertificates : IDisposable
 {
     /// <summary>How often the files are checked for changes. A minute: renewals happen days before expiry.</summary>
     public static readonly TimeSpan ReloadInterval = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long before expiry the warnings start: 14 days, twice the margin ACME clients renew with at least.</summary>
+    public static readonly TimeSpan ExpiryWarningWindow = TimeSpan.FromDays(14);
+
+    /// <summary>How often the warning is repeated for a certificate that is still not renewed.</summary>
+    public static readonly TimeSpan ExpiryWarningInterval = TimeSpan.FromHours(24);
+
     private static readonly List<SslApplicationProtocol> s_protocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
     private readonly string _section;
     private readonly CertificateOptions[] _options;
     private readonly Lock _reloadGate = new();
     private readonly Dictionary<int, FileStamp> _failedStamps = [];
+
+    /// <summary>When each certificate (by thumbprint) was last warned about; a renewed one starts afresh.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _expiryWarned = new(StringComparer.Ordinal);
     private volatile Table _table;
     private ITimer? _timer;
     private ILogger? _logger;
+    private TimeProvider _time = TimeProvider.System;
 
     private ServerCertificates(string section, CertificateOptions[] options, Table table)
     {
@@ -91,19 +104,27 @@ internal sealed partial class ServerCertificates : IDisposable
         }),
     };
 
-    /// <summary>Logs what was loaded (and warns of certificates outside their validity) and starts the reload checks.</summary>
+    /// <summary>Logs what was loaded (and warns of certificates outside their validity or close to expiry) and starts
+    /// the reload checks.</summary>
     public void Start(TimeProvider time, ILogger logger)
     {
         _logger = logger;
+        _time = time;
         foreach (var certificate in _table.Entries)
         {
             LogCertificate(logger, certificate, time);
         }
 
+        lock (_reloadGate)
+        {
+            WarnOfExpiry(_table.Entries, logger, time.GetUtcNow());
+        }
+
         _timer = time.CreateTimer(static state => ((ServerCertificates)state!).CheckForChanges(), this, ReloadInterval, ReloadInterval);
     }
 
-    /// <summary>One reload check (the timer's work): reload each certificate whose files changed.</summary>
+    /// <summary>One check (the timer's work): reload each certificate whose files changed, then warn of any close to
+    /// expiry.</summary>
     internal void CheckForChanges()
     {
         if (!_reloadGate.TryEnter())
@@ -113,70 +134,107 @@ internal sealed partial class ServerCertificates : IDisposable
 
         try
         {
-            var table = _table;
-            var entries = table.Entries.ToArray();
-            var changed = false;
-            for (var i = 0; i < entries.Length; i++)
+            Reload();
+            if (_logger is not null)
             {
-                var options = _options[i];
-                FileStamp stamp;
-                try
-                {
-                    stamp = FileStamp.Of(options);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    continue; // mid-renewal (a file briefly missing): look again next time
-                }
-
-                if (stamp == entries[i].Stamp || (_failedStamps.TryGetValue(i, out var failed) && failed == stamp))
-                {
-                    continue;
-                }
-
-                var errors = new List<string>();
-                var prefix = $"{_section}:{i.ToString(CultureInfo.InvariantCulture)}";
-                if (LoadOne(i, options, prefix, errors) is { } reloaded)
-                {
-                    entries[i] = reloaded;
-                    changed = true;
-                    _failedStamps.Remove(i);
-                }
-                else
-                {
-                    _failedStamps[i] = stamp;
-                    if (_logger is not null)
-                    {
-                        LogReloadFailed(_logger, prefix, string.Join("; ", errors));
-                    }
-                }
-            }
-
-            if (!changed)
-            {
-                return;
-            }
-
-            var buildErrors = new List<string>();
-            if (BuildTable(entries, _options, _section, buildErrors) is { } next)
-            {
-                _table = next;
-                if (_logger is not null)
-                {
-                    foreach (var entry in entries.Where(e => !table.Entries.Contains(e)))
-                    {
-                        LogReloaded(_logger, $"{_section}:{entry.Index.ToString(CultureInfo.InvariantCulture)}", entry.Leaf.Subject, entry.Leaf.NotAfter.ToUniversalTime());
-                    }
-                }
-            }
-            else if (_logger is not null)
-            {
-                LogReloadFailed(_logger, _section, string.Join("; ", buildErrors));
+                WarnOfExpiry(_table.Entries, _logger, _time.GetUtcNow());
             }
         }
         finally
         {
             _reloadGate.Exit();
+        }
+    }
+
+    private void Reload()
+    {
+        var table = _table;
+        var entries = table.Entries.ToArray();
+        var changed = false;
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var options = _options[i];
+            FileStamp stamp;
+            try
+            {
+                stamp = FileStamp.Of(options);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                continue; // mid-renewal (a file briefly missing): look again next time
+            }
+
+            if (stamp == entries[i].Stamp || (_failedStamps.TryGetValue(i, out var failed) && failed == stamp))
+            {
+                continue;
+            }
+
+            var errors = new List<string>();
+            var prefix = $"{_section}:{i.ToString(CultureInfo.InvariantCulture)}";
+            if (LoadOne(i, options, prefix, errors) is { } reloaded)
+            {
+                entries[i] = reloaded;
+                changed = true;
+                _failedStamps.Remove(i);
+            }
+            else
+            {
+                _failedStamps[i] = stamp;
+                if (_logger is not null)
+                {
+                    LogReloadFailed(_logger, prefix, string.Join("; ", errors));
+                }
+            }
+        }
+
+        if (!changed)
+        {
+            return;
+        }
+
+        var buildErrors = new List<string>();
+        if (BuildTable(entries, _options, _section, buildErrors) is { } next)
+        {
+            _table = next;
+            if (_logger is not null)
+            {
+                foreach (var entry in entries.Where(e => !table.Entries.Contains(e)))
+                {
+                    LogReloaded(_logger, $"{_section}:{entry.Index.ToString(CultureInfo.InvariantCulture)}", entry.Leaf.Subject, entry.Leaf.NotAfter.ToUniversalTime());
+                }
+            }
+        }
+        else if (_logger is not null)
+        {
+            LogReloadFailed(_logger, _section, string.Join("; ", buildErrors));
+        }
+    }
+
+    /// <summary>Warns of each certificate that expires within <see cref="ExpiryWarningWindow"/> or has expired, at
+    /// most once per <see cref="ExpiryWarningInterval"/> each. Called under the reload gate.</summary>
+    private void WarnOfExpiry(IReadOnlyList<LoadedCertificate> entries, ILogger logger, DateTimeOffset now)
+    {
+        foreach (var entry in entries)
+        {
+            var notAfter = new DateTimeOffset(entry.Leaf.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+            var left = notAfter - now;
+            var thumbprint = entry.Leaf.Thumbprint;
+            if (left > ExpiryWarningWindow
+                || (_expiryWarned.TryGetValue(thumbprint, out var warned) && now - warned < ExpiryWarningInterval))
+            {
+                continue;
+            }
+
+            _expiryWarned[thumbprint] = now;
+            var key = $"{_section}:{entry.Index.ToString(CultureInfo.InvariantCulture)}";
+            if (left <= TimeSpan.Zero)
+            {
+                LogExpired(logger, key, entry.Leaf.Subject, notAfter.UtcDateTime);
+            }
+            else
+            {
+                LogExpiresSoon(logger, key, entry.Leaf.Subject, notAfter.UtcDateTime, Math.Round(left.TotalDays, 1));
+            }
         }
     }
 
@@ -345,7 +403,8 @@ internal sealed partial class ServerCertificates : IDisposable
         var notAfter = certificate.Leaf.NotAfter.ToUniversalTime();
         var hosts = certificate.Hosts.Count > 0 ? string.Join(", ", certificate.Hosts) : "(no SNI names)";
         LogLoaded(logger, certificate.Index, certificate.Leaf.Subject, hosts, notAfter);
-        if (now > notAfter || now < certificate.Leaf.NotBefore.ToUniversalTime())
+        // Expired ones are warned about by WarnOfExpiry, with those close to expiry.
+        if (now < certificate.Leaf.NotBefore.ToUniversalTime())
         {
             LogOutsideValidity(logger, certificate.Index, certificate.Leaf.Subject, certificate.Leaf.NotBefore.ToUniversalTime(), notAfter);
         }
@@ -354,7 +413,7 @@ internal sealed partial class ServerCertificates : IDisposable
     [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "TLS certificate {Index}: {Subject} for {Hosts}, valid until {NotAfter:u}")]
     private static partial void LogLoaded(ILogger logger, int index, string subject, string hosts, DateTime notAfter);
 
-    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "TLS certificate {Index} ({Subject}) is not valid now: valid from {NotBefore:u} until {NotAfter:u}")]
+    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "TLS certificate {Index} ({Subject}) is not valid yet: valid from {NotBefore:u} until {NotAfter:u}")]
     private static partial void LogOutsideValidity(ILogger logger, int index, string subject, DateTime notBefore, DateTime notAfter);
 
     [LoggerMessage(EventId = 32, Level = LogLevel.Information, Message = "TLS certificate {Key} reloaded: {Subject}, valid until {NotAfter:u}")]
@@ -362,6 +421,12 @@ internal sealed partial class ServerCertificates : IDisposable
 
     [LoggerMessage(EventId = 33, Level = LogLevel.Error, Message = "TLS certificate {Key} changed on disk but could not be loaded; still serving the previous one: {Errors}")]
     private static partial void LogReloadFailed(ILogger logger, string key, string errors);
+
+    [LoggerMessage(EventId = 34, Level = LogLevel.Warning, Message = "TLS certificate {Key} ({Subject}) expires at {NotAfter:u}, in {Days} days; renew its files (they are reloaded when they change)")]
+    private static partial void LogExpiresSoon(ILogger logger, string key, string subject, DateTime notAfter, double days);
+
+    [LoggerMessage(EventId = 35, Level = LogLevel.Error, Message = "TLS certificate {Key} ({Subject}) expired at {NotAfter:u}; clients reject it until its files are renewed")]
+    private static partial void LogExpired(ILogger logger, string key, string subject, DateTime notAfter);
 
     private sealed class Table(
         LoadedCertificate[] entries,

@@ -10,6 +10,7 @@ using Edge.Tests.Shared;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Edge.Host.Tests.Hosting;
 
@@ -148,6 +149,41 @@ public sealed class ServerCertificatesTests : IDisposable
         var errors = Errors(Pem("a", "same.test"), Pem("b", "same.test", "b.test"));
 
         Assert.Equal(["Relay:Certificates: host 'same.test' is listed by certificates 0 and 1"], errors);
+    }
+
+    [Fact]
+    public void Checks_WarnBeforeExpiry_OncePerInterval_ThenReportExpiry()
+    {
+        // The test CA issues certificates valid for 90 days from now; the clock is moved instead of waiting.
+        using var certificates = Load(Pem("expiring", "expiring.test"));
+        var notAfter = certificates.Select("expiring.test").Leaf.NotAfter.ToUniversalTime();
+        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var logger = new ListLogger();
+        certificates.Start(time, logger);
+        Assert.DoesNotContain(logger.Entries, e => e.Level >= LogLevel.Warning);
+
+        // 10 days before expiry: one warning with the key, the date and the days left.
+        time.Advance(notAfter - time.GetUtcNow().UtcDateTime - TimeSpan.FromDays(10));
+        certificates.CheckForChanges();
+        var warning = Assert.Single(logger.Entries, e => e.EventId == 34);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("Relay:Certificates:0 (CN=expiring.test) expires at", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("in 10 days", warning.Message, StringComparison.Ordinal);
+
+        // Later checks the same day stay quiet; a day later it is said again.
+        time.Advance(ServerCertificates.ReloadInterval);
+        certificates.CheckForChanges();
+        Assert.Single(logger.Entries, e => e.EventId == 34);
+        time.Advance(ServerCertificates.ExpiryWarningInterval);
+        certificates.CheckForChanges();
+        Assert.Equal(2, logger.Entries.Count(e => e.EventId == 34));
+
+        // Past expiry: an error.
+        time.Advance(TimeSpan.FromDays(10));
+        certificates.CheckForChanges();
+        var expired = Assert.Single(logger.Entries, e => e.EventId == 35);
+        Assert.Equal(LogLevel.Error, expired.Level);
+        Assert.Contains("expired at", expired.Message, StringComparison.Ordinal);
     }
 
     [Fact]
