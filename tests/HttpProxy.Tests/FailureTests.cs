@@ -47,6 +47,8 @@ public sealed class FailureTests
     public async Task Get_OriginAcceptQueueFull_504WhenConnectTimesOut()
     {
         // A listener that never accepts, with its backlog filled: further SYNs are dropped, so connecting hangs.
+        // A filler counts as hanging only after 2 s: the kernel retransmits a dropped SYN after 1 s, so a connect
+        // that is merely slow on a loaded machine completes well before that and just takes another slot.
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(1);
@@ -54,20 +56,23 @@ public sealed class FailureTests
         var fillers = new List<Socket>();
         try
         {
-            for (var i = 0; i < 4; i++)
+            var backlogFull = false;
+            for (var i = 0; i < 16 && !backlogFull; i++)
             {
                 var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 fillers.Add(filler);
-                using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
                 try
                 {
                     await filler.ConnectAsync(IPAddress.Loopback, port, cts.Token);
                 }
                 catch (OperationCanceledException)
                 {
-                    break;
+                    backlogFull = true;
                 }
             }
+
+            Assert.True(backlogFull, "16 connections to a listener with backlog 1 all completed; the test cannot make connecting hang here.");
 
             await using var proxy = await ProxyHost.StartAsync($"http://127.0.0.1:{port}", ("Edge:Http:ConnectTimeout", "00:00:01"));
             using var http = new HttpClient { Timeout = Bound };
