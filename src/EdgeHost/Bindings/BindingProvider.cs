@@ -24,9 +24,16 @@ internal sealed class BindingProvider(EdgeOptions options, TimeProvider time, IL
     {
         foreach (var (name, bucket) in options.Buckets)
         {
-            if (!string.Equals(bucket.Type, "disk", StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(bucket.Type, "s3", StringComparison.OrdinalIgnoreCase))
             {
-                yield return $"Edge:Buckets:{name}:Type '{bucket.Type}' is not supported; supported: disk.";
+                foreach (var problem in S3Client.Validate(name, bucket))
+                {
+                    yield return problem;
+                }
+            }
+            else if (!string.Equals(bucket.Type, "disk", StringComparison.OrdinalIgnoreCase))
+            {
+                yield return $"Edge:Buckets:{name}:Type '{bucket.Type}' is not supported; supported: disk, s3.";
             }
         }
 
@@ -51,17 +58,27 @@ internal sealed class BindingProvider(EdgeOptions options, TimeProvider time, IL
             bucketOptions = new BucketOptions();
         }
 
-        bucket = _buckets.GetOrAdd(name, n => new DiskObjectBucket(
-            new DiskBucketOptions { RootPath = bucketOptions.Path ?? Path.Combine(Path.GetFullPath(options.DataDirectory), "buckets", n) },
-            time,
-            loggerFactory.CreateLogger<DiskObjectBucket>()));
+        bucket = _buckets.GetOrAdd(name, n => Create(n, bucketOptions));
         return true;
     }
+
+    private IObjectBucket Create(string name, BucketOptions bucketOptions) =>
+        string.Equals(bucketOptions.Type, "s3", StringComparison.OrdinalIgnoreCase)
+            ? new S3ObjectBucket(name, bucketOptions, S3Client.Create(bucketOptions), time, loggerFactory.CreateLogger<S3ObjectBucket>())
+            : new DiskObjectBucket(
+                new DiskBucketOptions { RootPath = bucketOptions.Path ?? Path.Combine(Path.GetFullPath(options.DataDirectory), "buckets", name) },
+                time,
+                loggerFactory.CreateLogger<DiskObjectBucket>());
 
     public IKeyValueStore GetKeyValue(string ns) => _database.Value.GetStore(ns);
 
     public void Dispose()
     {
+        foreach (var bucket in _buckets.Values)
+        {
+            (bucket as IDisposable)?.Dispose();
+        }
+
         if (_database.IsValueCreated)
         {
             _database.Value.Dispose();
