@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the tests need (Debian packages), then runs every test in Edge.sln.
+# Installs what the tests need (Debian and npm packages), then runs every test in Edge.sln.
 # Usage: scripts/test.sh [extra dotnet test arguments]
 # The integration tests start real components: CNCF distribution (docker-registry), dockerd, containerd,
-# skopeo. They must run as root (dockerd and containerd do). A missing prerequisite fails the run; it never
+# skopeo, s3rver (npm). They must run as root (dockerd and containerd do). A missing prerequisite fails the run; it never
 # skips tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages the tests start (s3rver, a real S3-compatible server), pinned by tests/tools/package-lock.json.
+if ! command -v npm >/dev/null; then
+  echo "test.sh: installing nodejs npm"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+if [ ! -f tests/tools/node_modules/s3rver/bin/s3rver.js ]; then
+  echo "test.sh: installing tests/tools (npm ci)"
+  npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error
 fi
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -7,7 +7,7 @@ namespace Edge.Host.Bindings;
 /// <summary>Builds the AWS SDK client for an <c>s3</c> bucket, set up for S3-compatible stores as well as Amazon S3.</summary>
 internal static class S3Client
 {
-    public static AmazonS3Client Create(BucketOptions options)
+    public static AmazonS3Client Create(BucketOptions options, HttpClientFactory? httpClientFactory = null)
     {
         var config = new AmazonS3Config
         {
@@ -20,6 +20,11 @@ internal static class S3Client
             Timeout = options.Timeout,
             MaxErrorRetry = 2,
         };
+        if (httpClientFactory is not null)
+        {
+            config.HttpClientFactory = httpClientFactory;
+        }
+
         if (options.Endpoint is { } endpoint)
         {
             config.ServiceURL = endpoint;

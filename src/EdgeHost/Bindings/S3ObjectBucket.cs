@@ -39,7 +39,7 @@ internal sealed class S3ObjectBucket : IObjectBucket, IDisposable
     private readonly string s3Bucket;
     private readonly string keyPrefix;
 
-    public S3ObjectBucket(string name, BucketOptions options, IAmazonS3 client, TimeProvider timeProvider, ILogger<S3ObjectBucket>? logger = null)
+    public S3ObjectBucket(string name, BucketOptions options, IAmazonS3 client, TimeProvider timeProvider, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(client);
@@ -139,6 +139,16 @@ internal sealed class S3ObjectBucket : IObjectBucket, IDisposable
             {
                 offset = first;
                 size = total;
+                if (range is { } r)
+                {
+                    if (r.Offset >= size)
+                    {
+                        throw new RangeNotSatisfiableException(size);
+                    }
+
+                    // Some stores answer "bytes=0-0" with more than asked; the body hands out only what was asked.
+                    length = Math.Min(length, r.Length ?? long.MaxValue);
+                }
             }
             else
             {

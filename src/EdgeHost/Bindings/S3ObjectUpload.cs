@@ -54,6 +54,12 @@ internal sealed class S3ObjectUpload : IObjectUpload
     /// <summary>Bytes written so far.</summary>
     public long Length => length;
 
+    /// <summary>Parts sent and acknowledged so far (0 for an object sent with one PUT).</summary>
+    internal int PartsSent => parts.Count;
+
+    /// <summary>Parts sent or being sent so far.</summary>
+    internal int PartsStarted => parts.Count + (inFlight is null ? 0 : 1);
+
     /// <summary>S3 has no way to read an object before it is complete.</summary>
     public Stream? OpenConcurrentReader() => null;
 
