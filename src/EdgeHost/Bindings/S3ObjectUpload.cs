@@ -63,6 +63,33 @@ internal sealed class S3ObjectUpload : IObjectUpload
     /// <summary>S3 has no way to read an object before it is complete.</summary>
     public Stream? OpenConcurrentReader() => null;
 
+    /// <summary>Copies as much of <paramref name="data"/> as fits without sending a part; returns how much.</summary>
+    internal int TryCopy(ReadOnlySpan<byte> data)
+    {
+        var total = 0;
+        while (!data.IsEmpty)
+        {
+            if (filled == buffer.Length)
+            {
+                if (buffer.Length >= bucket.PartSize)
+                {
+                    break;
+                }
+
+                Grow();
+            }
+
+            var count = Math.Min(data.Length, buffer.Length - filled);
+            data[..count].CopyTo(buffer.AsSpan(filled));
+            filled += count;
+            length += count;
+            total += count;
+            data = data[count..];
+        }
+
+        return total;
+    }
+
     internal async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         while (!data.IsEmpty)
@@ -71,9 +98,7 @@ internal sealed class S3ObjectUpload : IObjectUpload
             {
                 if (buffer.Length < bucket.PartSize)
                 {
-                    var larger = new byte[(int)Math.Min(bucket.PartSize, 2L * buffer.Length)];
-                    buffer.AsSpan(0, filled).CopyTo(larger);
-                    buffer = larger;
+                    Grow();
                 }
                 else
                 {
@@ -146,6 +171,13 @@ internal sealed class S3ObjectUpload : IObjectUpload
         content.Close($"The upload of '{Key}' was abandoned; its content can no longer be written.");
         await AbortAsync();
         Release();
+    }
+
+    private void Grow()
+    {
+        var larger = new byte[(int)Math.Min(bucket.PartSize, 2L * buffer.Length)];
+        buffer.AsSpan(0, filled).CopyTo(larger);
+        buffer = larger;
     }
 
     private async ValueTask PutWholeAsync(CancellationToken cancellationToken)

@@ -1,8 +1,9 @@
 namespace Edge.Host.Bindings;
 
 /// <summary>
-/// The write-only stream a worker sees for an <see cref="S3ObjectUpload"/>: asynchronous writes only (a part may have
-/// to go over the network before a write returns), refused with a message once the upload is committed or abandoned.
+/// The write-only stream a worker sees for an <see cref="S3ObjectUpload"/>. Writes are refused with a message once the
+/// upload is committed or abandoned. A write may have to send a part over the network before it returns, so
+/// asynchronous writes are the ones to use; a synchronous one blocks its thread for that.
 /// </summary>
 internal sealed class S3UploadContentStream : Stream
 {
@@ -28,8 +29,29 @@ internal sealed class S3UploadContentStream : Stream
     /// <summary>Refuses further writes, giving <paramref name="reason"/> to whoever tries.</summary>
     public void Close(string reason) => closedReason ??= reason;
 
-    public override void Write(byte[] buffer, int offset, int count) =>
-        throw new NotSupportedException("An S3 upload is written with WriteAsync: a write may send a part over the network.");
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        Write(buffer.AsSpan(offset, count));
+    }
+
+    /// <summary>
+    /// Copies into the part buffer; when that fills, blocks the calling thread while the part goes over the network.
+    /// Prefer <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>.
+    /// </summary>
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        if (closedReason is not null)
+        {
+            throw new InvalidOperationException(closedReason);
+        }
+
+        var copied = upload.TryCopy(buffer);
+        if (copied < buffer.Length)
+        {
+            upload.WriteAsync(buffer[copied..].ToArray(), CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        }
+    }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {

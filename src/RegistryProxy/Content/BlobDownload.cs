@@ -131,15 +131,17 @@ internal sealed partial class BlobDownload
                     throw new InvalidDataException($"upstream sent more than the {expected} bytes it announced");
                 }
 
-                // Synchronous writes: a local file write lands in the page cache in microseconds, while an
+                // Synchronous writes to local files: they land in the page cache in microseconds, while an
                 // asynchronous one costs a thread-pool round trip per chunk on Linux.
-                _upload.Content.Write(buffer, 0, read);
                 if (_spool is not null)
                 {
+                    // A remote store (S3): readers tail the local spool; the upload may send a part over the network.
                     _spool.Write(buffer, 0, read);
+                    await _upload.Content.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 }
                 else
                 {
+                    _upload.Content.Write(buffer, 0, read);
                     // Readers open the upload's file: the bytes must reach the OS before we announce them.
                     _upload.Content.Flush();
                 }
