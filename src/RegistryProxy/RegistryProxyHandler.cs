@@ -88,8 +88,9 @@ public sealed partial class RegistryProxyHandler : IFetchHandler
         _base = new BaseEndpoint(upstreamClient, env.Time);
         var accessLog = new CacheAccessLog(env.Time, enabled: options.MaxCacheSize > 0);
         var downloads = new BlobDownloads();
-        _manifests = new ManifestService(upstreamClient, bucket!, store!, access, accessLog, options, env.Time);
-        _blobs = new BlobService(upstreamClient, bucket!, store!, access, downloads, accessLog, env.ScratchDirectory, _log);
+        var cache = new FailSoftBucket(bucket!, _log);
+        _manifests = new ManifestService(upstreamClient, cache, store!, access, accessLog, options, env.Time, _log);
+        _blobs = new BlobService(upstreamClient, cache, store!, access, downloads, accessLog, env.ScratchDirectory, _log);
         if (accessLog.Enabled)
         {
             // Runs for the life of the process; each sweep is bounded and never throws.

@@ -17,11 +17,13 @@ internal sealed class S3Server : IAsyncDisposable
     /// <summary>s3rver's fixed credentials.</summary>
     public const string SecretKey = "S3RVER";
 
-    private readonly Process process;
+    private readonly ProcessStartInfo startInfo;
     private readonly StringBuilder output;
+    private Process process;
 
-    private S3Server(Process process, StringBuilder output, int port, string dataDirectory)
+    private S3Server(ProcessStartInfo startInfo, Process process, StringBuilder output, int port, string dataDirectory)
     {
+        this.startInfo = startInfo;
         this.process = process;
         this.output = output;
         Port = port;
@@ -77,30 +79,26 @@ internal sealed class S3Server : IAsyncDisposable
         }
 
         var output = new StringBuilder();
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start s3rver.");
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new S3Server(process, output, port, dataDirectory);
-        for (var i = 0; i < 300; i++)
+        var server = new S3Server(start, Launch(start, output), output, port, dataDirectory);
+        try
         {
-            if (process.HasExited)
-            {
-                await server.DisposeAsync();
-                throw new InvalidOperationException($"s3rver exited at start with code {process.ExitCode}: {server.Output}");
-            }
-
-            if (await AcceptsAsync(port))
-            {
-                return server;
-            }
-
-            await Task.Delay(100);
+            await server.WaitUntilListeningAsync();
+            return server;
         }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
 
-        await server.DisposeAsync();
-        throw new InvalidOperationException($"s3rver did not listen on 127.0.0.1:{port} within 30 s: {server.Output}");
+    /// <summary>Starts the stopped server again on the same port and data, as after an outage.</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        process.Dispose();
+        process = Launch(startInfo, output);
+        await WaitUntilListeningAsync();
     }
 
     /// <summary>Stops the server (its data stays until dispose).</summary>
@@ -133,6 +131,37 @@ internal sealed class S3Server : IAsyncDisposable
                 // A file still held open by a dying process; the temp directory is cleaned by the system later.
             }
         }
+    }
+
+    private static Process Launch(ProcessStartInfo start, StringBuilder output)
+    {
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start s3rver.");
+        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>Waits, at most 30 s, until the server accepts connections; fails with its output if it exits first.</summary>
+    private async Task WaitUntilListeningAsync()
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"s3rver exited at start with code {process.ExitCode}: {Output}");
+            }
+
+            if (await AcceptsAsync(Port))
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException($"s3rver did not listen on 127.0.0.1:{Port} within 30 s: {Output}");
     }
 
     private static string FindScript()

@@ -41,6 +41,7 @@ internal sealed partial class BlobDownload
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _written;
+    private IOException? _cacheFailure;
     private bool _closing;
 
     public BlobDownload(Digest digest, long? length, IObjectUpload upload, string scratchDirectory, ILogger logger)
@@ -137,7 +138,7 @@ internal sealed partial class BlobDownload
                 {
                     // A remote store (S3): readers tail the local spool; the upload may send a part over the network.
                     _spool.Write(buffer, 0, read);
-                    await _upload.Content.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                    await WriteRemoteAsync(buffer.AsMemory(0, read), cancellationToken);
                 }
                 else
                 {
@@ -196,8 +197,16 @@ internal sealed partial class BlobDownload
             }
 
             // Commit
-            await _upload.CommitAsync(CancellationToken.None);
-            _completion.TrySetResult();
+            if (_cacheFailure is not null)
+            {
+                // Clients got every byte from the spool; only the cache copy is missing, and the next pull retries it.
+                _completion.TrySetException(new BlobDownloadException($"The cache store failed while {_digest} was downloaded ({_cacheFailure.Message}); it was served but not cached.", _cacheFailure));
+            }
+            else
+            {
+                await _upload.CommitAsync(CancellationToken.None);
+                _completion.TrySetResult();
+            }
         }
         catch (Exception ex)
         {
@@ -223,6 +232,29 @@ internal sealed partial class BlobDownload
                 // Readers keep their open handles; the name goes now.
                 File.Delete(_spoolPath!);
             }
+        }
+    }
+
+    /// <summary>
+    /// Writes a chunk to a remote store's upload (readers tail the spool meanwhile). A store failure ends caching for this
+    /// download, not the download: it is logged once, the upload abandoned, and the clients served from the spool.
+    /// </summary>
+    private async ValueTask WriteRemoteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
+    {
+        if (_cacheFailure is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _upload.Content.WriteAsync(chunk, cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            _cacheFailure = ex;
+            LogCacheWriteFailed(_logger, _digest.ToString(), ex.Message);
+            await _upload.DisposeAsync();
         }
     }
 
@@ -269,6 +301,9 @@ internal sealed partial class BlobDownload
 
     private void Signal() =>
         Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Serving {Digest} without caching it: the cache store failed: {Reason}")]
+    private static partial void LogCacheWriteFailed(ILogger logger, string digest, string reason);
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Discarded download of {Digest} after {Bytes} bytes: {Reason}")]
     private static partial void LogDiscarded(ILogger logger, string digest, long bytes, string reason);

@@ -6,6 +6,7 @@ using Edge.RegistryProxy.Cache;
 using Edge.RegistryProxy.Errors;
 using Edge.RegistryProxy.Routing;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace Edge.RegistryProxy.Content;
 
@@ -14,14 +15,15 @@ namespace Edge.RegistryProxy.Content;
 /// <see cref="RegistryProxyOptions.TagTtl"/>, then is revalidated with a HEAD (free of Docker Hub's pull
 /// quota). When upstream or its token service is unreachable, the cached answer is served.
 /// </summary>
-internal sealed class ManifestService(
+internal sealed partial class ManifestService(
     UpstreamClient upstreamClient,
     IObjectBucket bucket,
     IKeyValueStore store,
     AccessPolicy access,
     CacheAccessLog accessLog,
     RegistryProxyOptions options,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger logger)
 {
     public async Task ServeAsync(ProxyRequest request)
     {
@@ -78,7 +80,7 @@ internal sealed class ManifestService(
             return;
         }
 
-        await StoreAsync(route, digest, fetched.Value.ContentType, fetched.Value.Bytes, request.Aborted);
+        await TryStoreAsync(route, digest, fetched.Value.ContentType, fetched.Value.Bytes, request.Aborted);
         await WriteBytesAsync(request, digest, fetched.Value.ContentType, fetched.Value.Bytes);
     }
 
@@ -184,8 +186,11 @@ internal sealed class ManifestService(
 
         var (bytes, contentType) = fetched.Value;
         var digest = Digest.Sha256Of(bytes);
-        await StoreAsync(route, digest, contentType, bytes, request.Aborted);
-        await store.PutJsonAsync(tagKey, new TagRecord(digest.ToString(), contentType, bytes.Length, now), RegistryJsonContext.Default.TagRecord, cancellationToken: request.Aborted);
+        if (await TryStoreAsync(route, digest, contentType, bytes, request.Aborted))
+        {
+            await store.PutJsonAsync(tagKey, new TagRecord(digest.ToString(), contentType, bytes.Length, now), RegistryJsonContext.Default.TagRecord, cancellationToken: request.Aborted);
+        }
+
         await WriteBytesAsync(request, digest, contentType, bytes);
     }
 
@@ -275,10 +280,23 @@ internal sealed class ManifestService(
         return (bytes, contentType);
     }
 
-    private async Task StoreAsync(RegistryRoute route, Digest digest, string contentType, byte[] bytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Caches a manifest and links it (and what it references) to the repository. Returns false, logged, when the cache
+    /// bucket fails: the manifest is still served, just not cached, and nothing points at the missing object.
+    /// </summary>
+    private async Task<bool> TryStoreAsync(RegistryRoute route, Digest digest, string contentType, byte[] bytes, CancellationToken cancellationToken)
     {
         using var content = new MemoryStream(bytes, writable: false);
-        await bucket.PutAsync(CacheKeys.Manifest(digest), content, new ObjectPutOptions { ContentType = contentType }, cancellationToken);
+        try
+        {
+            await bucket.PutAsync(CacheKeys.Manifest(digest), content, new ObjectPutOptions { ContentType = contentType }, cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            LogStoreFailed(logger, digest.ToString(), ex.Message);
+            return false;
+        }
+
         accessLog.Touch(CacheKeys.Manifest(digest));
         await store.PutAsync(CacheKeys.Link(route.Upstream, route.Repository, digest), "1"u8.ToArray(), cancellationToken: cancellationToken);
         // Link what the manifest points to, so its layers (and an index's manifests) stay pullable from cache
@@ -290,7 +308,12 @@ internal sealed class ManifestService(
                 await store.PutAsync(CacheKeys.Link(route.Upstream, route.Repository, childDigest), "1"u8.ToArray(), cancellationToken: cancellationToken);
             }
         }
+
+        return true;
     }
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Serving manifest {Digest} without caching it: the cache store failed: {Reason}")]
+    private static partial void LogStoreFailed(ILogger logger, string digest, string reason);
 
     private async Task WriteCachedAsync(ProxyRequest request, Digest digest, ObjectInfo info)
     {

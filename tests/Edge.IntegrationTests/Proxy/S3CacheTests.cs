@@ -43,6 +43,32 @@ public sealed class S3CacheTests
         }
     }
 
+    [Fact]
+    public async Task Pull_S3Down_ServedFromUpstreamAndCachedOnceS3IsBack()
+    {
+        await using var s3 = await S3Server.StartAsync(S3Bucket);
+        await using var bed = await ProxyTestbed.StartAsync(false, S3Settings(s3));
+        var image = await TestImage.Create("library/s3-down", "1").WithLayer(6 * 1024 * 1024, 1703).PushAsync(bed.Docker);
+        using var skopeo = new Skopeo();
+        await s3.StopAsync();
+
+        var degraded = await skopeo.CopyToDirAsync($"docker://{bed.Edge.Host}/s3-down:1");
+
+        Assert.True(degraded.Succeeded, degraded.Command.Describe() + bed.Describe());
+        Assert.Equal(image.ManifestDigest, degraded.ManifestDigest);
+        var layer = Assert.Single(image.Layers);
+        Assert.Equal(layer.Digest, "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(degraded.Directory, layer.Digest["sha256:".Length..])))));
+        Assert.Contains("Serving manifest", bed.Edge.Output, StringComparison.Ordinal);
+        Assert.Contains($"Serving {layer.Digest} without caching it", bed.Edge.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(S3Server.SecretKey, bed.Edge.Output, StringComparison.Ordinal);
+
+        await s3.RestartAsync();
+        var again = await skopeo.CopyToDirAsync($"docker://{bed.Edge.Host}/s3-down:1");
+
+        Assert.True(again.Succeeded, again.Command.Describe() + bed.Describe());
+        Assert.True(await WaitForSizeAsync(S3ObjectFile(s3, layer.Digest), layer.Size), "the layer was not cached once S3 was back." + bed.Describe());
+    }
+
     private static (string, string)[] S3Settings(S3Server s3) =>
     [
         ("Edge:Buckets:cache:Type", "s3"),
