@@ -29,7 +29,10 @@ public interface IObjectBucket
     /// <summary>Deletes the object. Returns whether it existed. Readers that already opened it keep reading.</summary>
     ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default);
 
-    /// <summary>Objects whose keys start with <paramref name="prefix"/>, in ordinal key order.</summary>
+    /// <summary>
+    /// Objects whose keys start with <paramref name="prefix"/>, in ordinal key order. Stores that cannot list content
+    /// types and custom metadata (S3) leave them out of listed entries; <see cref="HeadAsync"/> has them.
+    /// </summary>
     IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default);
 }
 
