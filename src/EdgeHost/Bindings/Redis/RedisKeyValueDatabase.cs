@@ -12,11 +12,11 @@ namespace Edge.Host.Bindings.Redis;
 /// <see cref="RedisKeyValueStore"/> per namespace over one <see cref="RedisConnectionPool"/>.
 /// </summary>
 /// <remarks>
-/// Layout, with <c>P</c> the key prefix and <c>N</c> the namespace's length in UTF-8 bytes (so no namespace's
+/// Layout, with <c>P</c> the key prefix (written right before the rest, such as <c>edge:kv:8:registry:tag/…</c>) and <c>N</c> the namespace's length in UTF-8 bytes (so no namespace's
 /// keys can be read as another's, whatever characters the names hold):
 /// <list type="bullet">
-/// <item><c>P kv:N:namespace:key</c>: a string, the value, with the key's TTL as its Redis expiry.</item>
-/// <item><c>P kx:N:namespace</c>: a sorted set, every score 0, of the namespace's keys: the listing index,
+/// <item><c>Pkv:N:namespace:key</c>: a string, the value, with the key's TTL as its Redis expiry.</item>
+/// <item><c>Pkx:N:namespace</c>: a sorted set, every score 0, of the namespace's keys: the listing index,
 /// read in byte order with ZRANGEBYLEX. Entries whose value expired are removed when a listing or a sweep meets them.</item>
 /// </list>
 /// Plain Redis (standalone or with replicas), not Redis Cluster: a put and a listing touch two keys atomically.
