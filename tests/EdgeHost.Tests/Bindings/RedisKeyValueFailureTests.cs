@@ -185,6 +185,9 @@ public sealed class RedisKeyValueFailureTests
 
         Assert.Equal("over tls", await store.GetStringAsync("k"));
         Assert.Equal(["k"], await ListAsync(store));
+        // One TLS connection carried every operation: an idle TLS socket is not mistaken for a closed one.
+        var info = (await database.Pool.ExecuteAsync("INFO", [RedisCommand.Create("INFO", "stats")], default))[0];
+        Assert.Contains("total_connections_received:1\r\n", System.Text.Encoding.UTF8.GetString(info.Bytes!), StringComparison.Ordinal);
         Assert.Equal(1, database.Pool.IdleCount);
     }
 

@@ -192,7 +192,7 @@ internal sealed class RedisKeyValueStore : IKeyValueStore
                 RedisKeyValueLog.Purged(database.Logger, removed, Namespace);
             }
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
         {
             RedisKeyValueLog.PurgeFailed(database.Logger, Namespace, ex);
         }
