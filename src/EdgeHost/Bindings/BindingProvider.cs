@@ -7,7 +7,7 @@ namespace Edge.Host.Bindings;
 
 /// <summary>
 /// Owns the storage behind bindings: one instance per bucket name and one key-value database shared by
-/// every namespace, created on first use and disposed with the host.
+/// every namespace (SQLite or Redis, <see cref="KeyValueDatabases"/>), created on first use and disposed with the host.
 /// </summary>
 internal sealed class BindingProvider(EdgeOptions options, TimeProvider time, ILoggerFactory loggerFactory) : IDisposable
 {
@@ -15,10 +15,7 @@ internal sealed class BindingProvider(EdgeOptions options, TimeProvider time, IL
     public const string DefaultBucket = "cache";
 
     private readonly ConcurrentDictionary<string, IObjectBucket> _buckets = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Lazy<SqliteKeyValueDatabase> _database = new(() => new SqliteKeyValueDatabase(
-        new SqliteKeyValueOptions { DatabasePath = options.KeyValue.Path ?? Path.Combine(Path.GetFullPath(options.DataDirectory), "kv.sqlite") },
-        time,
-        loggerFactory.CreateLogger<SqliteKeyValueDatabase>()));
+    private readonly Lazy<IKeyValueDatabase> _database = new(() => KeyValueDatabases.Create(options, time, loggerFactory));
 
     public static IEnumerable<string> Validate(EdgeOptions options)
     {
@@ -37,9 +34,9 @@ internal sealed class BindingProvider(EdgeOptions options, TimeProvider time, IL
             }
         }
 
-        if (!string.Equals(options.KeyValue.Type, "sqlite", StringComparison.OrdinalIgnoreCase))
+        foreach (var error in KeyValueDatabases.Validate(options.KeyValue))
         {
-            yield return $"Edge:KeyValue:Type '{options.KeyValue.Type}' is not supported; supported: sqlite.";
+            yield return error;
         }
     }
 

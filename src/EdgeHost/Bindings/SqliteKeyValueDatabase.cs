@@ -15,7 +15,7 @@ namespace Edge.Host.Bindings;
 /// the writer. Every operation opens a pooled connection of its own, which makes the stores thread-safe
 /// without locks of ours. Keys compare as UTF-8 bytes (code point order).
 /// </remarks>
-internal sealed class SqliteKeyValueDatabase : IDisposable
+internal sealed class SqliteKeyValueDatabase : IKeyValueDatabase
 {
     private readonly ConcurrentDictionary<string, SqliteKeyValueStore> stores = new(StringComparer.Ordinal);
     private readonly ILogger logger;
@@ -83,6 +83,8 @@ internal sealed class SqliteKeyValueDatabase : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(@namespace);
         return stores.GetOrAdd(@namespace, static (name, database) => new SqliteKeyValueStore(database, name), this);
     }
+
+    Edge.Functions.IKeyValueStore IKeyValueDatabase.GetStore(string @namespace) => GetStore(@namespace);
 
     /// <summary>Releases the pooled connections, closing the file.</summary>
     public void Dispose()

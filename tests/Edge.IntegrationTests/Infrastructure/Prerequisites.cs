@@ -12,6 +12,7 @@ public static class Prerequisites
         ["ctr"] = "containerd",
         ["skopeo"] = "skopeo",
         ["redis-server"] = "redis-server",
+        ["redis-cli"] = "redis-tools",
         ["dotnet"] = "dotnet-sdk-10.0",
     };
 
