@@ -147,6 +147,13 @@ public sealed partial class RegistryProxyHandler : IFetchHandler
                 });
             }
         }
+        catch (IOException ex) when (!http.Response.HasStarted && !ctx.Aborted.IsCancellationRequested)
+        {
+            // The proxy's own storage failed (key-value store, a cache write nobody else handled): say so in the registry's
+            // format, so clients show it and retry, and keep the store's details (addresses) in the log.
+            LogStorageFailed(_log, request.Method, request.Path.Value ?? "/", ex);
+            await new RegistryError(RegistryErrorCode.Unavailable, "The proxy's storage is unavailable; try again shortly.", 503).WriteAsync(http.Response, ctx.Aborted);
+        }
         finally
         {
             // 3. Log
@@ -202,6 +209,9 @@ public sealed partial class RegistryProxyHandler : IFetchHandler
             errors.Add("CacheProtectRecent must not be negative.");
         }
     }
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "{Method} {Path} failed: the proxy's storage failed")]
+    private static partial void LogStorageFailed(ILogger logger, string method, string path, Exception exception);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{Method} {Path} {Status} upstream={Upstream} repo={Repository} cache={Cache} bytes={Bytes} ms={Duration:0}")]
     private static partial void LogRequest(ILogger logger, string method, string path, int status, string upstream, string repository, string cache, long bytes, double duration);

@@ -59,7 +59,15 @@ public sealed class RedisKeyValuePullTests
         using var duringOutage = await http.GetAsync(new Uri($"{edge.Url}/v2/redis-kv/manifests/1"));
         clock.Stop();
 
-        Assert.Equal(HttpStatusCode.InternalServerError, duringOutage.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, duringOutage.StatusCode);
+        var outageBody = await duringOutage.Content.ReadAsStringAsync();
+        using (var outageJson = System.Text.Json.JsonDocument.Parse(outageBody))
+        {
+            Assert.Equal("UNAVAILABLE", outageJson.RootElement.GetProperty("errors")[0].GetProperty("code").GetString());
+        }
+
+        Assert.Contains("storage is unavailable", outageBody, StringComparison.Ordinal);
+        Assert.DoesNotContain(redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), outageBody, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"The failed request took {clock.Elapsed}.");
         using var health = await http.GetAsync(new Uri($"{edge.Url}/_edge/health"));
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
