@@ -2,15 +2,22 @@ namespace Edge.Host.Bindings;
 
 /// <summary>
 /// A forward-only, read-only view of the next <c>length</c> bytes of another stream, so a ranged read
-/// hands out exactly the requested bytes without copying them. Disposing it disposes the inner stream.
+/// hands out exactly the requested bytes without copying them. Disposing it disposes the inner stream (and
+/// <c>owner</c>, what the inner stream came from, such as a network response).
 /// </summary>
+/// <remarks>
+/// With <c>failIfShort</c>, an inner stream that ends before <c>length</c> bytes raises an <see cref="IOException"/>
+/// instead of ending early: for bodies read over a network, where a cut connection must never pass for a whole object.
+/// </remarks>
 internal sealed class ReadOnlySubStream : Stream
 {
     private readonly Stream inner;
+    private readonly bool failIfShort;
+    private readonly IDisposable? owner;
     private long remaining;
     private bool disposed;
 
-    public ReadOnlySubStream(Stream inner, long length)
+    public ReadOnlySubStream(Stream inner, long length, bool failIfShort = false, IDisposable? owner = null)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
@@ -20,6 +27,8 @@ internal sealed class ReadOnlySubStream : Stream
         }
 
         this.inner = inner;
+        this.failIfShort = failIfShort;
+        this.owner = owner;
         remaining = length;
     }
 
@@ -51,9 +60,7 @@ internal sealed class ReadOnlySubStream : Stream
             return 0;
         }
 
-        var read = inner.Read(buffer[..Limit(buffer.Length)]);
-        remaining -= read;
-        return read;
+        return Count(inner.Read(buffer[..Limit(buffer.Length)]));
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
@@ -70,9 +77,7 @@ internal sealed class ReadOnlySubStream : Stream
             return 0;
         }
 
-        var read = await inner.ReadAsync(buffer[..Limit(buffer.Length)], cancellationToken);
-        remaining -= read;
-        return read;
+        return Count(await inner.ReadAsync(buffer[..Limit(buffer.Length)], cancellationToken));
     }
 
     public override void Flush()
@@ -92,6 +97,7 @@ internal sealed class ReadOnlySubStream : Stream
         {
             disposed = true;
             await inner.DisposeAsync();
+            owner?.Dispose();
         }
 
         await base.DisposeAsync();
@@ -103,10 +109,22 @@ internal sealed class ReadOnlySubStream : Stream
         {
             disposed = true;
             inner.Dispose();
+            owner?.Dispose();
         }
 
         base.Dispose(disposing);
     }
 
     private int Limit(int requested) => (int)Math.Min(requested, remaining);
+
+    private int Count(int read)
+    {
+        if (read == 0 && failIfShort)
+        {
+            throw new IOException($"The body ended {remaining} bytes early.");
+        }
+
+        remaining -= read;
+        return read;
+    }
 }

@@ -167,7 +167,7 @@ internal sealed class S3ObjectBucket : IObjectBucket, IDisposable
                 }
             }
 
-            var body = new ObjectBody(info with { Size = size }, new S3ResponseStream(response, length), offset, length);
+            var body = new ObjectBody(info with { Size = size }, new ReadOnlySubStream(response.ResponseStream, length, failIfShort: true, owner: response), offset, length);
             response = null!;
             return body;
         }

@@ -40,6 +40,19 @@ public sealed class ReadOnlySubStreamTests
     }
 
     [Fact]
+    public async Task ReadAsync_FailIfShort_InnerShorterThanLength_ThrowsSayingHowMuchIsMissing_AndDisposesOwner()
+    {
+        var owner = new MemoryStream();
+        var sub = new ReadOnlySubStream(new MemoryStream(new byte[5]), 100, failIfShort: true, owner: owner);
+
+        var error = await Assert.ThrowsAsync<IOException>(() => StreamHelpers.ReadAllAsync(sub));
+        await sub.DisposeAsync();
+
+        Assert.Equal("The body ended 95 bytes early.", error.Message);
+        Assert.False(owner.CanRead);
+    }
+
+    [Fact]
     public async Task ReadAsync_InnerShorterThanLength_EndsAtInnerEnd()
     {
         await using var sub = new ReadOnlySubStream(new MemoryStream(new byte[5]), 100);
