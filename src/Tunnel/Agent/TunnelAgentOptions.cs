@@ -1,3 +1,4 @@
+using Edge.Tunnel.Tls;
 namespace Edge.Tunnel.Agent;
 
 /// <summary>How an agent reaches its relay and keeps its connections up.</summary>
@@ -92,7 +93,7 @@ public sealed class TunnelAgentOptions
             {
                 try
                 {
-                    RelayCertificateValidator.LoadCertificates(CaCertificatePath);
+                    PeerCertificateValidator.LoadCertificates(CaCertificatePath);
                 }
                 catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
                 {

@@ -1,3 +1,4 @@
+using Edge.Tunnel.Tls;
 using System.Globalization;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -10,7 +11,7 @@ internal static class TunnelDialer
 {
     private const int MaxResponseHeadBytes = 8 * 1024;
 
-    public static async Task<TunnelDialResult> DialAsync(TunnelAgentOptions options, RelayCertificateValidator validator, CancellationToken cancellationToken)
+    public static async Task<TunnelDialResult> DialAsync(TunnelAgentOptions options, PeerCertificateValidator validator, CancellationToken cancellationToken)
     {
         var relay = options.RelayUri!;
         string? rejection = null;

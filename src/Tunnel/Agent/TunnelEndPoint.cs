@@ -1,3 +1,4 @@
+using Edge.Tunnel.Tls;
 using System.Net;
 
 namespace Edge.Tunnel.Agent;
@@ -21,8 +22,10 @@ public sealed class TunnelEndPoint : EndPoint
 
         Options = options;
         Status = new TunnelAgentStatus(options.TunnelId, options.AgentId);
-        CertificateValidator = new RelayCertificateValidator(
-            string.IsNullOrEmpty(options.CaCertificatePath) ? null : RelayCertificateValidator.LoadCertificates(options.CaCertificatePath));
+        CertificateValidator = new PeerCertificateValidator(
+            string.IsNullOrEmpty(options.CaCertificatePath) ? null : PeerCertificateValidator.LoadCertificates(options.CaCertificatePath),
+            "the relay",
+            "CaCertificatePath");
     }
 
     /// <summary>The agent's options.</summary>
@@ -31,7 +34,7 @@ public sealed class TunnelEndPoint : EndPoint
     /// <summary>Live status of this endpoint's connection pool (readiness, reconnects, refusal).</summary>
     public TunnelAgentStatus Status { get; }
 
-    internal RelayCertificateValidator CertificateValidator { get; }
+    internal PeerCertificateValidator CertificateValidator { get; }
 
     /// <inheritdoc />
     public override string ToString() => $"edge-tunnel:{Options.TunnelId}@{Options.RelayUri}";

@@ -1,3 +1,4 @@
+using Edge.Tunnel.Tls;
 using System.Net.Security;
 using System.Net.Sockets;
 
@@ -31,7 +32,7 @@ internal sealed class RedisConnection : IDisposable
     /// AUTH and SELECT as one pipeline. Failures surface as the transport's exceptions or a
     /// <see cref="RedisException"/> carrying Redis's refusal; the caller bounds the time through the token.
     /// </summary>
-    public static async Task<RedisConnection> OpenAsync(RedisKeyValueOptions options, RedisCertificateValidator? validator, CancellationToken cancellationToken)
+    public static async Task<RedisConnection> OpenAsync(RedisKeyValueOptions options, PeerCertificateValidator? validator, CancellationToken cancellationToken)
     {
         // 1. TCP (both address families for a host name; no Nagle delay, since every exchange is a request-reply).
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

@@ -1,3 +1,4 @@
+using Edge.Tunnel.Tls;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -22,7 +23,7 @@ internal sealed class RedisConnectionPool : IDisposable
     private readonly RedisKeyValueOptions options;
     private readonly TimeProvider time;
     private readonly ILogger logger;
-    private readonly RedisCertificateValidator? validator;
+    private readonly PeerCertificateValidator? validator;
     private readonly SemaphoreSlim slots;
     private readonly ConcurrentStack<RedisConnection> idle = new();
     private int reachable = 1;
@@ -33,7 +34,7 @@ internal sealed class RedisConnectionPool : IDisposable
         this.options = options;
         this.time = time;
         this.logger = logger;
-        validator = options.UseTls ? new RedisCertificateValidator(options.TrustedCertificates) : null;
+        validator = options.UseTls ? new PeerCertificateValidator(options.TrustedCertificates, "the Redis server", "Edge:KeyValue:CaCertificatePath") : null;
         slots = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
     }
 

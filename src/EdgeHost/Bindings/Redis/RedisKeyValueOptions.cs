@@ -1,3 +1,4 @@
+using Edge.Tunnel.Tls;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -249,24 +250,12 @@ internal sealed class RedisKeyValueOptions
 
         try
         {
-            var collection = new X509Certificate2Collection();
-            var text = File.ReadAllText(path);
-            if (text.Contains("-----BEGIN", StringComparison.Ordinal))
-            {
-                collection.ImportFromPem(text);
-            }
-            else
-            {
-                collection.Add(X509CertificateLoader.LoadCertificateFromFile(path));
-            }
-
-            if (collection.Count == 0)
-            {
-                errors.Add($"Edge:KeyValue:CaCertificatePath: '{path}' holds no CERTIFICATE block.");
-                return null;
-            }
-
-            return collection;
+            return PeerCertificateValidator.LoadCertificates(path);
+        }
+        catch (CryptographicException ex) when (ex.Message == PeerCertificateValidator.NoCertificateMessage)
+        {
+            errors.Add($"Edge:KeyValue:CaCertificatePath: '{path}' holds no CERTIFICATE block.");
+            return null;
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
         {

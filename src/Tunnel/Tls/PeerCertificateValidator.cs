@@ -3,21 +3,32 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Edge.Tunnel.Agent;
+namespace Edge.Tunnel.Tls;
 
 /// <summary>
-/// Decides whether the relay's TLS certificate is trusted: by the system store, or through the certificates of
-/// <see cref="TunnelAgentOptions.CaCertificatePath"/> (a private CA, or the relay's own self-signed certificate).
-/// The host name must always match; validation is never turned off. A rejection says why, for
-/// <see cref="TunnelAgentStatus.LastError"/>.
+/// Decides whether a TLS peer's certificate is trusted: by the system store, or through the certificates of a configured
+/// CA file (a private CA, or the peer's own self-signed certificate). The host name must always match; validation is never
+/// turned off. A rejection says why, naming the peer and the setting that adds trust. Used for the tunnel agent's relay
+/// and for <c>rediss://</c> key-value stores.
 /// </summary>
-internal sealed class RelayCertificateValidator
+public sealed class PeerCertificateValidator
 {
-    private readonly X509Certificate2Collection? _extraRoots;
+    /// <summary>The message of the exception <see cref="LoadCertificates"/> throws for a file without a certificate.</summary>
+    public const string NoCertificateMessage = "no CERTIFICATE block found";
 
-    public RelayCertificateValidator(X509Certificate2Collection? extraRoots)
+    private readonly X509Certificate2Collection? _extraRoots;
+    private readonly string _peer;
+    private readonly string _caSetting;
+
+    /// <summary>Creates a validator.</summary>
+    /// <param name="extraRoots">Trust anchors besides the system store, or null.</param>
+    /// <param name="peer">The peer in messages, e.g. "the relay".</param>
+    /// <param name="caSetting">The setting that adds trust anchors, e.g. "CaCertificatePath".</param>
+    public PeerCertificateValidator(X509Certificate2Collection? extraRoots, string peer, string caSetting)
     {
         _extraRoots = extraRoots is { Count: > 0 } ? extraRoots : null;
+        _peer = peer;
+        _caSetting = caSetting;
     }
 
     /// <summary>Loads the certificates of a PEM file (one or more) or a DER file.</summary>
@@ -37,7 +48,7 @@ internal sealed class RelayCertificateValidator
 
         if (collection.Count == 0)
         {
-            throw new CryptographicException("no CERTIFICATE block found");
+            throw new CryptographicException(NoCertificateMessage);
         }
 
         return collection;
@@ -53,12 +64,12 @@ internal sealed class RelayCertificateValidator
 
         if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
         {
-            return "TLS: the relay sent no certificate";
+            return $"TLS: {_peer} sent no certificate";
         }
 
         using var owned = certificate is X509Certificate2 ? null : new X509Certificate2(certificate);
         var leaf = owned ?? (X509Certificate2)certificate;
-        var describe = string.Create(CultureInfo.InvariantCulture, $"the relay's certificate ({leaf.Subject}, issued by {leaf.Issuer})");
+        var describe = string.Create(CultureInfo.InvariantCulture, $"{_peer}'s certificate ({leaf.Subject}, issued by {leaf.Issuer})");
         if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
         {
             return $"TLS: {describe} is not valid for the name '{host}'";
@@ -67,7 +78,7 @@ internal sealed class RelayCertificateValidator
         var systemStatus = Describe(chain?.ChainStatus);
         if (_extraRoots is null)
         {
-            return $"TLS: {describe} is not trusted by the system store ({systemStatus}); set CaCertificatePath to trust a private CA";
+            return $"TLS: {describe} is not trusted by the system store ({systemStatus}); set {_caSetting} to trust a private CA";
         }
 
         // Only chain errors: try again with the configured certificates as trust anchors, the presented intermediates
@@ -89,7 +100,7 @@ internal sealed class RelayCertificateValidator
             return null;
         }
 
-        return $"TLS: {describe} is trusted neither by the system store ({systemStatus}) nor by CaCertificatePath ({Describe(custom.ChainStatus)})";
+        return $"TLS: {describe} is trusted neither by the system store ({systemStatus}) nor by {_caSetting} ({Describe(custom.ChainStatus)})";
     }
 
     private static string Describe(X509ChainStatus[]? status) =>
