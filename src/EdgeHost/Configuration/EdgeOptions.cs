@@ -1,3 +1,5 @@
+using Edge.Bindings;
+
 namespace Edge.Host.Configuration;
 
 /// <summary>Host-wide settings, bound from the <c>Edge</c> configuration section.</summary>

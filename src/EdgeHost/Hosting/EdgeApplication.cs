@@ -1,6 +1,5 @@
 using Edge.Functions;
 using Edge.Host.Admin;
-using Edge.Host.Bindings;
 using Edge.Host.Configuration;
 using Edge.Tunnel.Agent;
 using Microsoft.AspNetCore.Builder;

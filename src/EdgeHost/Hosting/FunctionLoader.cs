@@ -1,5 +1,4 @@
 using Edge.Functions;
-using Edge.Host.Bindings;
 using Edge.Host.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;

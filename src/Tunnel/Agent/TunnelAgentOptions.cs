@@ -1,4 +1,4 @@
-using Edge.Tunnel.Tls;
+using Edge.Tls;
 namespace Edge.Tunnel.Agent;
 
 /// <summary>How an agent reaches its relay and keeps its connections up.</summary>

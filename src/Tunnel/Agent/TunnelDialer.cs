@@ -1,4 +1,4 @@
-using Edge.Tunnel.Tls;
+using Edge.Tls;
 using System.Globalization;
 using System.Net.Security;
 using System.Net.Sockets;

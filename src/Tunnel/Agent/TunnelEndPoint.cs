@@ -1,4 +1,4 @@
-using Edge.Tunnel.Tls;
+using Edge.Tls;
 using System.Net;
 
 namespace Edge.Tunnel.Agent;

@@ -25,7 +25,7 @@ public sealed class RedisKeyValuePullTests
             .WithSetting("Edge:KeyValue:Url", redis.Url)
             .WithSetting("Edge:KeyValue:KeyPrefix", "itest:")
             .WithSetting("Edge:KeyValue:ConnectTimeout", "00:00:03")
-            .WithSetting("Logging:LogLevel:Edge.Host.Bindings", "Debug")
+            .WithSetting("Logging:LogLevel:Edge.Bindings", "Debug")
             .WithEnvironment("Edge__KeyValue__Password", Password);
         await edge.StartAsync();
         var image = await TestImage.Create("library/redis-kv", "1").WithLayer(256 * 1024, 1501).PushAsync(upstream);

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Edge.Host.Hosting;
-using Edge.Host.Tests.TestSupport;
+using Edge.Tests.Shared;
 using Edge.Tunnel.Relay;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,5 +1,5 @@
 using Edge.Host.Configuration;
-using Edge.Host.Tests.TestSupport;
+using Edge.Tests.Shared;
 using Microsoft.Extensions.Configuration;
 
 namespace Edge.Host.Tests.Configuration;

@@ -1,6 +1,6 @@
 using System.Net;
 using Edge.Host.Hosting;
-using Edge.Host.Tests.TestSupport;
+using Edge.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

@@ -1,7 +1,7 @@
 using System.Net;
 using Edge.Functions;
 using Edge.Host.Hosting;
-using Edge.Host.Tests.TestSupport;
+using Edge.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

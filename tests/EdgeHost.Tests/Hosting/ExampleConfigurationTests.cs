@@ -30,7 +30,7 @@ public sealed class ExampleConfigurationTests
     [Fact]
     public async Task EdgeExample_Builds()
     {
-        using var data = new TestSupport.TempDirectory();
+        using var data = new Edge.Tests.Shared.TempDirectory();
         await using var app = EdgeApplication.Build(RepositoryFile("edge.example.yaml"), ["--urls=http://127.0.0.1:0", $"--Edge:DataDirectory={data.Path}"]);
         Assert.NotNull(app);
     }

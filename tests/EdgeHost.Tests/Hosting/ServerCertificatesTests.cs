@@ -5,12 +5,12 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Edge.Host.Configuration;
 using Edge.Host.Hosting;
-using Edge.Host.Tests.TestSupport;
 using Edge.Tests.Shared;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Edge.Host.Tests.Hosting;
 
@@ -157,7 +157,7 @@ public sealed class ServerCertificatesTests : IDisposable
         // The test CA issues certificates valid for 90 days from now; the clock is moved instead of waiting.
         using var certificates = Load(Pem("expiring", "expiring.test"));
         var notAfter = certificates.Select("expiring.test").Leaf.NotAfter.ToUniversalTime();
-        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var logger = new ListLogger();
         certificates.Start(time, logger);
         Assert.DoesNotContain(logger.Entries, e => e.Level >= LogLevel.Warning);

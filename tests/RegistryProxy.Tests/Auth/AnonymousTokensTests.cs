@@ -1,4 +1,5 @@
 using Edge.RegistryProxy.Auth;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Edge.RegistryProxy.Tests.Auth;
 
@@ -7,7 +8,7 @@ public class AnonymousTokensTests
     [Fact]
     public void Contains_AddedToken_TrueUntilExpiry()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var tokens = new AnonymousTokens(time);
 
         tokens.Add("tok", TimeSpan.FromSeconds(60));
@@ -22,7 +23,7 @@ public class AnonymousTokensTests
     [Fact]
     public void Contains_UnknownToken_False()
     {
-        var tokens = new AnonymousTokens(new ManualTimeProvider());
+        var tokens = new AnonymousTokens(new FakeTimeProvider());
         tokens.Add("tok", TimeSpan.FromMinutes(1));
 
         Assert.False(tokens.Contains("other"));
@@ -32,7 +33,7 @@ public class AnonymousTokensTests
     [Fact]
     public void Add_Again_ExtendsExpiry()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var tokens = new AnonymousTokens(time);
         tokens.Add("tok", TimeSpan.FromSeconds(10));
         time.Advance(TimeSpan.FromSeconds(5));
@@ -54,7 +55,7 @@ public class AnonymousTokensTests
     [Fact]
     public void Add_BeyondBound_OldestEvictedNewestKept()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var tokens = new AnonymousTokens(time);
         const int Bound = 100_000;
         for (var i = 0; i < Bound; i++)

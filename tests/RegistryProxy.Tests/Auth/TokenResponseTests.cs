@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Edge.RegistryProxy.Auth;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Edge.RegistryProxy.Tests.Auth;
 
@@ -120,7 +121,7 @@ public class TokenResponseTests
     [Fact]
     public void Offline_Token_HasPrefixAndParses()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
 
         var response = TokenResponse.Offline(time);
 
@@ -143,7 +144,7 @@ public class TokenResponseTests
     [Fact]
     public void Offline_TwoCalls_DifferentTokens()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
 
         Assert.NotEqual(TokenResponse.Offline(time).Token, TokenResponse.Offline(time).Token);
     }

@@ -1,5 +1,6 @@
 using Edge.Functions;
 using Edge.RegistryProxy.Cache;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Edge.RegistryProxy.Tests.Cache;
 
@@ -8,7 +9,7 @@ public sealed class CacheAccessLogTests
     [Fact]
     public void Touch_Disabled_RecordsNothing()
     {
-        var log = new CacheAccessLog(new ManualTimeProvider(), enabled: false);
+        var log = new CacheAccessLog(new FakeTimeProvider(), enabled: false);
 
         log.Touch("blobs/sha256/aa/aa");
 
@@ -19,7 +20,7 @@ public sealed class CacheAccessLogTests
     [Fact]
     public void Touch_RecordsClockTime()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var log = new CacheAccessLog(time, enabled: true);
 
         log.Touch("blobs/a");
@@ -32,7 +33,7 @@ public sealed class CacheAccessLogTests
     [Fact]
     public async Task Persist_WritesOnlyEntriesTouchedSinceTheLastPersist()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var log = new CacheAccessLog(time, enabled: true);
         var store = new InMemoryKeyValueStore();
         log.Touch("blobs/a");
@@ -54,7 +55,7 @@ public sealed class CacheAccessLogTests
     [Fact]
     public async Task Restore_KeepsTheNewerTimeAndIsNotPersistedAgain()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var log = new CacheAccessLog(time, enabled: true);
         var store = new InMemoryKeyValueStore();
         await log.PersistAsync(store, CancellationToken.None);

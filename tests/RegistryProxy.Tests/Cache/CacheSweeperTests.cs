@@ -3,12 +3,13 @@ using Edge.RegistryProxy.Cache;
 using Edge.RegistryProxy.Content;
 using Edge.RegistryProxy.Routing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Edge.RegistryProxy.Tests.Cache;
 
 public sealed class CacheSweeperTests
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private readonly InMemoryBucket _bucket = new();
     private readonly InMemoryKeyValueStore _store = new();
     private readonly BlobDownloads _downloads = new();
@@ -39,11 +40,12 @@ public sealed class CacheSweeperTests
     {
         var log = new CacheAccessLog(_time, enabled: true);
         // Committed long ago but served just now: recent. Committed recently-ish and never served: old.
-        _bucket.Add("blobs/served", 400, MinutesAgo(120));
-        _bucket.Add("blobs/unused", 400, MinutesAgo(60));
-        _bucket.Add("manifests/old", 100, MinutesAgo(90));
-        _bucket.Add("blobs/newer", 300, MinutesAgo(10));
-        _time.Advance(TimeSpan.FromMinutes(-5));
+        // The sweep runs 5 minutes after the touch; ages are relative to the sweep.
+        var sweepAt = _time.GetUtcNow().AddMinutes(5);
+        _bucket.Add("blobs/served", 400, sweepAt.AddMinutes(-120));
+        _bucket.Add("blobs/unused", 400, sweepAt.AddMinutes(-60));
+        _bucket.Add("manifests/old", 100, sweepAt.AddMinutes(-90));
+        _bucket.Add("blobs/newer", 300, sweepAt.AddMinutes(-10));
         log.Touch("blobs/served");
         _time.Advance(TimeSpan.FromMinutes(5));
         await _store.PutStringAsync("access/manifests/old", "1");
@@ -62,9 +64,10 @@ public sealed class CacheSweeperTests
     public async Task Sweep_RecentlyUsed_IsProtectedWithinTheWindow()
     {
         var log = new CacheAccessLog(_time, enabled: true);
-        _bucket.Add("blobs/in-pull", 800, MinutesAgo(120));
-        _bucket.Add("blobs/other", 300, MinutesAgo(1));
-        _time.Advance(TimeSpan.FromSeconds(-30));
+        // The sweep runs 30 seconds after the touch; ages are relative to the sweep.
+        var sweepAt = _time.GetUtcNow().AddSeconds(30);
+        _bucket.Add("blobs/in-pull", 800, sweepAt.AddMinutes(-120));
+        _bucket.Add("blobs/other", 300, sweepAt.AddMinutes(-1));
         log.Touch("blobs/in-pull");
         _time.Advance(TimeSpan.FromSeconds(30));
 
