@@ -2,12 +2,12 @@
 # Installs what the tests need (Debian and npm packages), then runs every test in Edge.sln.
 # Usage: scripts/test.sh [extra dotnet test arguments]
 # The integration tests start real components: CNCF distribution (docker-registry), dockerd, containerd,
-# skopeo, s3rver (npm). They must run as root (dockerd and containerd do). A missing prerequisite fails the run; it never
+# skopeo, redis-server and redis-sentinel, microsocks (SOCKS5), s3rver and azurite (npm). They must run as root (dockerd and containerd do). A missing prerequisite fails the run; it never
 # skips tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker-registry docker.io containerd skopeo nginx-light redis-server)
+packages=(docker-registry docker.io containerd skopeo nginx-light redis-server redis-sentinel microsocks)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,7 +20,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm packages the tests start (s3rver, a real S3-compatible server), pinned by tests/tools/package-lock.json.
+# npm packages the tests start (s3rver, a real S3-compatible server; azurite, the Azure Blob emulator), pinned by
+# tests/tools/package-lock.json.
 if ! command -v npm >/dev/null; then
   echo "test.sh: installing nodejs npm"
   SUDO=""
@@ -28,7 +29,7 @@ if ! command -v npm >/dev/null; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
-if [ ! -f tests/tools/node_modules/s3rver/bin/s3rver.js ]; then
+if [ ! -f tests/tools/node_modules/s3rver/bin/s3rver.js ] || [ ! -f tests/tools/node_modules/azurite/dist/src/blob/main.js ]; then
   echo "test.sh: installing tests/tools (npm ci)"
   npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error
 fi
