@@ -85,7 +85,68 @@ public sealed class HighAvailabilityTests
 
         var t1 = relay.Relay.GetStatus().Single(s => s.TunnelId == "t1");
         Assert.InRange(t1.Retries, 1, 2);
-        Assert.Contains(relay.Logs.Lines, l => l.Contains("unusable before the request was sent", StringComparison.Ordinal));
+        Assert.Contains(relay.Logs.Lines, l => l.Contains("before any response byte", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("HEAD")]
+    [InlineData("OPTIONS")]
+    public async Task Forward_IdempotentRequestWhoseAgentDiesBeforeAnswering_SentAgainToTheOtherAgent(string method)
+    {
+        await using var relay = await RelayHost.StartAsync();
+        await using var first = await OriginHost.StartAsync(OriginHost.AgentOptions(relay.Uri, connections: 1), "first");
+        await relay.WaitForConnectionsAsync("t1", 1);
+        var firstAgent = relay.Relay.Registry.All().Single().AgentId;
+        using var client = new PublicClient(relay.Port);
+
+        // The request reaches the only agent, "first", whose origin holds it; then "second" connects.
+        var pending = client.SendAsync("app.test", "/hold", new HttpMethod(method), null);
+        await first.Held.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await using var second = await OriginHost.StartAsync(OriginHost.AgentOptions(relay.Uri, connections: 1), "second");
+        await relay.WaitForConnectionsAsync("t1", 2);
+
+        KillConnectionsOf(relay, firstAgent);
+        using var response = await pending.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(200, (int)response.StatusCode);
+        if (method != "HEAD")
+        {
+            Assert.Equal($"origin=second method={method} body=0", await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(1, relay.Relay.GetStatus().Single(s => s.TunnelId == "t1").Retries);
+        Assert.Contains(relay.Logs.Lines, l => l.Contains($"{method} /hold failed on connection", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Forward_PostWhoseAgentDiesBeforeAnswering_NotSentAgain502()
+    {
+        await using var relay = await RelayHost.StartAsync();
+        await using var first = await OriginHost.StartAsync(OriginHost.AgentOptions(relay.Uri, connections: 1), "first");
+        await relay.WaitForConnectionsAsync("t1", 1);
+        var firstAgent = relay.Relay.Registry.All().Single().AgentId;
+        using var client = new PublicClient(relay.Port);
+
+        var pending = client.SendAsync("app.test", "/hold", HttpMethod.Post, new ByteArrayContent(new byte[100]));
+        await first.Held.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await using var second = await OriginHost.StartAsync(OriginHost.AgentOptions(relay.Uri, connections: 1), "second");
+        await relay.WaitForConnectionsAsync("t1", 2);
+
+        KillConnectionsOf(relay, firstAgent);
+        using var response = await pending.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The first agent's origin had the request: sending it again elsewhere could run it twice.
+        Assert.Equal(502, (int)response.StatusCode);
+        Assert.Equal(0, relay.Relay.GetStatus().Single(s => s.TunnelId == "t1").Retries);
+    }
+
+    private static void KillConnectionsOf(RelayHost relay, string agentId)
+    {
+        foreach (var connection in relay.Relay.Registry.All().Where(c => c.AgentId == agentId))
+        {
+            connection.Kill();
+        }
     }
 
     [Fact]

@@ -1,6 +1,9 @@
 using System.Net.Http;
+using Edge.Forwarding;
 using Edge.Tunnel.Agent;
 using Edge.Tunnel.Relay;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Edge.Tunnel.Tests;
 
@@ -60,16 +63,59 @@ public sealed class UnitTests
     }
 
     [Fact]
-    public void NeverReachedAgent_OnlyForRefusedConnectOrRefusedStreamBeforeBody()
+    public void NeverReachedAgent_OnlyForRefusedConnectOrRefusedStream()
     {
         var refused = new HttpRequestException(HttpRequestError.ConnectionError, "x", new TunnelConnectionUnavailableException("closed"));
-        Assert.True(TunnelRelay.NeverReachedAgent(refused, null));
+        Assert.True(TunnelRelay.NeverReachedAgent(refused));
+
+        var refusedStream = new HttpRequestException(HttpRequestError.HttpProtocolError, "x", new HttpProtocolException(0x7, "refused", null));
+        Assert.True(TunnelRelay.NeverReachedAgent(refusedStream));
 
         var reset = new HttpRequestException(HttpRequestError.ResponseEnded, "x", new IOException("reset"));
-        Assert.False(TunnelRelay.NeverReachedAgent(reset, null));
+        Assert.False(TunnelRelay.NeverReachedAgent(reset));
+    }
 
-        var started = new RequestBodyStream(new MemoryStream([1, 2, 3]), new TunnelCounters());
-        _ = started.Read(new byte[1], 0, 1);
-        Assert.False(TunnelRelay.NeverReachedAgent(refused, started));
+    [Theory]
+    [InlineData("GET", false, false, false, true)]
+    [InlineData("HEAD", false, false, false, true)]
+    [InlineData("OPTIONS", false, false, false, true)]
+    [InlineData("GET", true, false, false, false)] // a GET with a body may not be idempotent in practice
+    [InlineData("POST", false, false, false, false)]
+    [InlineData("POST", false, true, false, true)] // never reached the agent, body untouched
+    [InlineData("POST", true, true, false, true)]
+    [InlineData("POST", true, true, true, false)] // a body read once cannot be replayed
+    [InlineData("DELETE", false, false, false, false)]
+    public void MaySendAgain_FollowsTheRetryRule(string method, bool hasBody, bool neverReached, bool bodyStarted, bool expected)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = method;
+        context.Features.Set<IHttpRequestBodyDetectionFeature>(new BodyDetection(hasBody));
+
+        Assert.Equal(expected, RetryRule.MaySendAgain(context.Request, neverReached, bodyStarted));
+    }
+
+    [Fact]
+    public void MaySendAgain_ResponseStartedOrClientGone_Never()
+    {
+        var started = new DefaultHttpContext();
+        started.Request.Method = "GET";
+        started.Features.Set<IHttpResponseFeature>(new StartedResponse());
+        Assert.False(RetryRule.MaySendAgain(started.Request, neverReachedUpstream: true, bodyStarted: false));
+
+        using var gone = new CancellationTokenSource();
+        gone.Cancel();
+        var aborted = new DefaultHttpContext { RequestAborted = gone.Token };
+        aborted.Request.Method = "GET";
+        Assert.False(RetryRule.MaySendAgain(aborted.Request, neverReachedUpstream: true, bodyStarted: false));
+    }
+
+    private sealed class BodyDetection(bool canHaveBody) : IHttpRequestBodyDetectionFeature
+    {
+        public bool CanHaveBody { get; } = canHaveBody;
+    }
+
+    private sealed class StartedResponse : HttpResponseFeature
+    {
+        public override bool HasStarted => true;
     }
 }

@@ -29,9 +29,11 @@ internal sealed class TunnelRegistry
 
     /// <summary>
     /// The live connection with the fewest requests in flight, skipping <paramref name="exclude"/>; ties go round
-    /// robin so idle connections (and agents) share the load. Dead connections found on the way are dropped.
+    /// robin so idle connections (and agents) share the load. Connections of <paramref name="avoidAgent"/> (whose
+    /// connection just failed: it is likely gone as a whole) are taken only when no other agent has one. Dead
+    /// connections found on the way are dropped.
     /// </summary>
-    public RelayConnection? Pick(string tunnelId, IReadOnlyCollection<RelayConnection>? exclude)
+    public RelayConnection? Pick(string tunnelId, IReadOnlyCollection<RelayConnection>? exclude, string? avoidAgent = null)
     {
         var entry = Entry(tunnelId);
         var connections = entry.Connections;
@@ -42,6 +44,7 @@ internal sealed class TunnelRegistry
 
         var start = (int)((uint)Interlocked.Increment(ref entry.RoundRobin) % (uint)connections.Length);
         RelayConnection? best = null;
+        RelayConnection? fallback = null;
         for (var i = 0; i < connections.Length; i++)
         {
             var candidate = connections[(start + i) % connections.Length];
@@ -56,13 +59,23 @@ internal sealed class TunnelRegistry
                 continue;
             }
 
+            if (avoidAgent is not null && string.Equals(candidate.AgentId, avoidAgent, StringComparison.Ordinal))
+            {
+                if (fallback is null || candidate.InFlight < fallback.InFlight)
+                {
+                    fallback = candidate;
+                }
+
+                continue;
+            }
+
             if (best is null || candidate.InFlight < best.InFlight)
             {
                 best = candidate;
             }
         }
 
-        return best;
+        return best ?? fallback;
     }
 
     public IReadOnlyList<RelayConnection> All() => [.. _tunnels.Values.SelectMany(e => e.Connections)];

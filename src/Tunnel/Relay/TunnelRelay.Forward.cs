@@ -1,4 +1,5 @@
 using System.Net;
+using Edge.Forwarding;
 using Edge.Tunnel.Forwarding;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -18,8 +19,10 @@ public sealed partial class TunnelRelay
     /// 3. Pick the live connection with the fewest requests in flight (round robin on ties) → 502 if none.
     /// 4. Send as HTTP/2 on that connection, request body streamed (no buffering), hop-by-hop headers and the access
     ///    token removed, X-Forwarded-For/-Proto/-Host set from the public client (incoming values are replaced).
-    /// 5. Retry on another connection (up to <see cref="TunnelRelayOptions.MaxAttempts"/>) only when the request
-    ///    provably never reached an agent: see <see cref="NeverReachedAgent"/>.
+    /// 5. Retry on another connection (up to <see cref="TunnelRelayOptions.MaxAttempts"/>), preferring another agent,
+    ///    under <see cref="RetryRule"/>: only before any response byte reached the client, and only when the request
+    ///    provably never reached an agent (<see cref="NeverReachedAgent"/>, no body byte read) or it is a GET, HEAD or
+    ///    OPTIONS without a body.
     /// 6. Copy status, headers, body (flushed as it arrives, so SSE streams) and trailers; a client abort cancels the
     ///    upstream stream (RST_STREAM reaches the agent); an upstream break aborts the client's response.
     /// The relay's drain waits for every forward in flight (TunnelRelay.Shutdown.cs); one arriving after it → 503.
@@ -98,10 +101,11 @@ public sealed partial class TunnelRelay
         var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true;
         var body = hasBody ? new RequestBodyStream(request.Body, counters) : null;
         List<RelayConnection>? tried = null;
+        string? failedAgent = null;
         for (var attempt = 1; ; attempt++)
         {
             // 3. Connection.
-            var connection = _registry.Pick(tunnelId, tried);
+            var connection = _registry.Pick(tunnelId, tried, avoidAgent: failedAgent);
             if (connection is null)
             {
                 var error = tried is null ? ForwardError.NoAgent : ForwardError.NoUsableConnection;
@@ -120,9 +124,10 @@ public sealed partial class TunnelRelay
             {
                 response = await connection.Invoker.SendAsync(message, aborted);
             }
-            catch (Exception ex) when (!aborted.IsCancellationRequested && attempt < _options.MaxAttempts && NeverReachedAgent(ex, body))
+            catch (Exception ex) when (!aborted.IsCancellationRequested && attempt < _options.MaxAttempts
+                && RetryRule.MaySendAgain(request, NeverReachedAgent(ex), body?.Started ?? false))
             {
-                // 5. Never reached an agent: another connection may take it.
+                // 5. Safe to send again: another connection (of another agent, when there is one) may take it.
                 connection.Exit();
                 if (ex.InnerException is TunnelConnectionUnavailableException)
                 {
@@ -130,8 +135,9 @@ public sealed partial class TunnelRelay
                 }
 
                 (tried ??= []).Add(connection);
+                failedAgent = connection.AgentId;
                 Interlocked.Increment(ref counters.Retries);
-                Log.Retrying(_logger, tunnelId, connection.Id, ex.Message, attempt + 1);
+                Log.Retrying(_logger, tunnelId, connection.Id, request.Method, path, ex.Message, attempt + 1);
                 continue;
             }
             catch (Exception) when (aborted.IsCancellationRequested)
@@ -144,7 +150,7 @@ public sealed partial class TunnelRelay
             catch (Exception ex)
             {
                 connection.Exit();
-                var error = NeverReachedAgent(ex, body) ? ForwardError.NoUsableConnection : ForwardError.AgentRequestFailed;
+                var error = NeverReachedAgent(ex) && body is not { Started: true } ? ForwardError.NoUsableConnection : ForwardError.AgentRequestFailed;
                 Log.ForwardFailed(_logger, tunnelId, request.Method, path, error, ex);
                 await WriteTextAsync(context, StatusCodes.Status502BadGateway, $"tunnel {tunnelId}: the agent did not answer");
                 return StatusCodes.Status502BadGateway;
@@ -166,23 +172,15 @@ public sealed partial class TunnelRelay
     }
 
     /// <summary>
-    /// True only when the request cannot have reached an agent, so sending it again cannot run it twice:
-    /// <list type="bullet">
-    /// <item>no byte of the request body was read (a body read once cannot be replayed either), and</item>
-    /// <item>the failure is our <see cref="TunnelConnectionUnavailableException"/> from <c>ConnectCallback</c>
-    /// (SocketsHttpHandler calls it before writing any request byte; its own GOAWAY retries of unprocessed streams
-    /// also end there once the connection is gone), or an HTTP/2 REFUSED_STREAM, which RFC 9113 §8.7 defines as
-    /// "not processed".</item>
-    /// </list>
-    /// A connection reset or GOAWAY for a stream the server may have processed is NOT retried.
+    /// True only when the failure proves the request never reached an agent, so sending it again cannot run it twice
+    /// (the caller also requires that no byte of its body was read: a body read once cannot be replayed):
+    /// our <see cref="TunnelConnectionUnavailableException"/> from <c>ConnectCallback</c> (SocketsHttpHandler calls it
+    /// before writing any request byte; its own GOAWAY retries of unprocessed streams also end there once the
+    /// connection is gone), or an HTTP/2 REFUSED_STREAM, which RFC 9113 §8.7 defines as "not processed".
+    /// A connection reset or GOAWAY for a stream the agent may have processed does not prove it.
     /// </summary>
-    internal static bool NeverReachedAgent(Exception exception, RequestBodyStream? body)
+    internal static bool NeverReachedAgent(Exception exception)
     {
-        if (body is { Started: true })
-        {
-            return false;
-        }
-
         for (var e = exception; e is not null; e = e.InnerException)
         {
             if (e is TunnelConnectionUnavailableException)

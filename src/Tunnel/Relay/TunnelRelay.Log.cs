@@ -33,8 +33,8 @@ public sealed partial class TunnelRelay
         [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Tunnel {TunnelId}: no connected agent for {Method} {Host}{Path}")]
         public static partial void NoAgent(ILogger logger, string tunnelId, string method, string host, string path);
 
-        [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Tunnel {TunnelId}: connection {ConnectionId} unusable before the request was sent ({Reason}); retrying (attempt {Attempt})")]
-        public static partial void Retrying(ILogger logger, string tunnelId, long connectionId, string reason, int attempt);
+        [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Tunnel {TunnelId}: {Method} {Path} failed on connection {ConnectionId} before any response byte ({Reason}); sending it again (attempt {Attempt})")]
+        public static partial void Retrying(ILogger logger, string tunnelId, long connectionId, string method, string path, string reason, int attempt);
 
         [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Tunnel {TunnelId}: forwarding {Method} {Path} failed: {Error}")]
         public static partial void ForwardFailed(ILogger logger, string tunnelId, string method, string path, ForwardError error, Exception exception);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Edge.Forwarding;
 using Edge.Tunnel.Forwarding;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -24,7 +25,8 @@ public sealed partial class TunnelRelay
     /// </summary>
     /// <remarks>
     /// 1. Send <c>CONNECT</c> with <c>:protocol websocket</c> on a tunnel connection (same choice and retry rule as
-    ///    other requests; no body, so only a refused connect is retried).
+    ///    other requests: the public request is a GET without a body, so a handshake whose connection failed before
+    ///    any answer is sent again).
     /// 2. Not 200: the agent's answer goes to the client as an ordinary response.
     /// 3. 200: answer the client 101 with the Sec-WebSocket-Accept its key calls for, then copy bytes both ways until
     ///    either side ends; WebSocket framing is end to end, the relay never parses it.
@@ -34,9 +36,10 @@ public sealed partial class TunnelRelay
         var request = context.Request;
         var aborted = context.RequestAborted;
         List<RelayConnection>? tried = null;
+        string? failedAgent = null;
         for (var attempt = 1; ; attempt++)
         {
-            var connection = _registry.Pick(tunnelId, tried);
+            var connection = _registry.Pick(tunnelId, tried, avoidAgent: failedAgent);
             if (connection is null)
             {
                 Log.NoAgent(_logger, tunnelId, request.Method, Sanitize(request.Host.Host), path);
@@ -60,12 +63,15 @@ public sealed partial class TunnelRelay
             {
                 response = await connection.Invoker.SendAsync(message, aborted);
             }
-            catch (Exception ex) when (!aborted.IsCancellationRequested && attempt < _options.MaxAttempts && NeverReachedAgent(ex, null))
+            catch (Exception ex) when (!aborted.IsCancellationRequested && attempt < _options.MaxAttempts
+                && RetryRule.MaySendAgain(context.Request, NeverReachedAgent(ex), bodyStarted: false))
             {
+                // The handshake failed before any answer: the same rule as for plain requests.
                 connection.Exit();
                 (tried ??= []).Add(connection);
+                failedAgent = connection.AgentId;
                 Interlocked.Increment(ref counters.Retries);
-                Log.Retrying(_logger, tunnelId, connection.Id, ex.Message, attempt + 1);
+                Log.Retrying(_logger, tunnelId, connection.Id, context.Request.Method, path, ex.Message, attempt + 1);
                 continue;
             }
             catch (Exception ex)

@@ -16,8 +16,10 @@ public sealed class TunnelRelayOptions
     /// unreachable).</summary>
     public List<TunnelAccessCredential> Access { get; set; } = [];
 
-    /// <summary>Attempts per request, counting the first. Default 3 (as cloudflared). A retry happens only when the
-    /// request provably never reached an agent.</summary>
+    /// <summary>Attempts per request, counting the first. Default 3 (as cloudflared). A request is sent again, on a
+    /// connection of another agent when there is one, only before any response byte reached the client, and only when
+    /// it provably never reached an agent or it is a GET, HEAD or OPTIONS without a body
+    /// (<see cref="Edge.Forwarding.RetryRule"/>).</summary>
     public int MaxAttempts { get; set; } = 3;
 
     /// <summary>Initial HTTP/2 receive window per stream on the relay's client side. Default 1 MiB. SocketsHttpHandler

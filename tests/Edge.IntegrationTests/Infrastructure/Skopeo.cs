@@ -15,6 +15,12 @@ public sealed class Skopeo : IDisposable
         File.WriteAllText(_authFile, "{\"auths\":{}}");
     }
 
+    /// <summary>
+    /// skopeo's own <c>--retry-times</c>. Default 0, so a test sees every failure; a test that plays a client which
+    /// retries (as docker does for layers) sets it.
+    /// </summary>
+    public int RetryTimes { get; set; }
+
     /// <summary>Per-command time limit.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -26,7 +32,7 @@ public sealed class Skopeo : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(source);
         var destination = _directory.Combine("copy-" + Interlocked.Increment(ref _copies).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        List<string> args = ["copy", "--src-tls-verify=false", "--src-authfile", _authFile, "--retry-times", "0"];
+        List<string> args = ["copy", "--src-tls-verify=false", "--src-authfile", _authFile, "--retry-times", RetryTimes.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         if (credentials is not null)
         {
             args.AddRange(["--src-creds", credentials]);

@@ -38,6 +38,10 @@ internal sealed class OriginHost : IAsyncDisposable
 
     public string Name { get; private set; } = "";
 
+    /// <summary>Completes when a /hold request (on the origin named "first") has arrived, its body read; the request
+    /// then waits until it is aborted.</summary>
+    public TaskCompletionSource Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Completes when a /download request's RequestAborted fired.</summary>
     /// <remarks>Once Kestrel reports the stream reset, the download waits for RequestAborted (see DownloadAsync), so
     /// the abort is seen even when Kestrel raises it after the last write.</remarks>
@@ -160,6 +164,25 @@ internal sealed class OriginHost : IAsyncDisposable
                     }
                 }
 
+                break;
+            case "/hold":
+                // Holds the request (the origin named "first" only) until the connection carrying it dies; any other
+                // origin answers at once, so a request sent again elsewhere completes.
+                var length = 0L;
+                var chunk = new byte[4096];
+                int n;
+                while ((n = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+                {
+                    length += n;
+                }
+
+                if (Name == "first")
+                {
+                    Held.TrySetResult();
+                    await Task.Delay(Timeout.Infinite, context.RequestAborted);
+                }
+
+                await context.Response.WriteAsync($"origin={Name} method={context.Request.Method} body={length}", context.RequestAborted);
                 break;
             case "/slow":
                 await Task.Delay(500, context.RequestAborted);
