@@ -152,6 +152,22 @@ publish_edge() {
   [[ -f $EDGE_DLL ]] || die "$EDGE_DLL does not exist"
 }
 
+# publish_baseline REV: BASE_DLL, a Release publish of git revision REV of this repository (for "before and after
+# in one run" comparisons); BASE_REVISION its short hash.
+publish_baseline() {
+  local rev=$1
+  BASE_REVISION=$(git -C "$ROOT" rev-parse --short "$rev^{commit}" 2>/dev/null) || die "--baseline-rev: '$rev' is not a commit"
+  log "publishing the baseline Edge ($BASE_REVISION)"
+  mkdir -p "$WORK/baseline-src"
+  git -C "$ROOT" archive "$BASE_REVISION" src .editorconfig Directory.Build.props Directory.Packages.props global.json \
+    | tar -C "$WORK/baseline-src" -xf - || die "git archive $BASE_REVISION failed"
+  if ! timeout 900 dotnet publish "$WORK/baseline-src/src/EdgeHost" -c Release -o "$WORK/edge-baseline" --nologo >"$WORK/publish-baseline.log" 2>&1; then
+    tail -n 30 "$WORK/publish-baseline.log" >&2
+    die "dotnet publish of the baseline failed (log above)"
+  fi
+  BASE_DLL="$WORK/edge-baseline/edge.dll"
+}
+
 # ---------------------------------------------------------------------------------------------------
 # A plain CNCF distribution and images pushed to it with curl (monolithic, streamed from disk). The
 # caller sets UPSTREAM, REPO and MANIFEST_TYPE.

@@ -13,6 +13,8 @@
 #           client, relay and origin this is the ceiling for what a relay can reach against direct
 #   nginx proxy  curl/wrk → nginx as an HTTP reverse proxy (keep-alive upstream, no buffering) → edge serve, as
 #           context: routing by HTTP request like a relay, but with no tunnel behind it
+#   baseline tunnel (with --baseline-rev REV)  the same as "tunnel" with relay and agent built from git revision
+#           REV, so a change to the tunnel is measured before and after in one run
 #
 #   1. one 1 GiB blob download (single stream);
 #   2. 16 parallel downloads of a 256 MiB blob (aggregate MiB/s);
@@ -34,6 +36,7 @@ RUNS=3
 CONNECTIONS=50
 MARKDOWN=""
 EDGE_DIR=""
+BASELINE_REV=""
 REPO="library/tunnelbench"
 PUBLIC_HOST="bench.tunnel.test"
 PUBLIC_TLS_HOST="benchtls.tunnel.test"
@@ -56,6 +59,8 @@ Options:
   --markdown FILE   also write the results as a markdown fragment to FILE
   --edge-dir DIR    use an already published Edge (DIR/edge.dll) instead of publishing a snapshot
                     of src/ into the temporary directory
+  --baseline-rev REV  also measure the tunnel with relay and agent built from git revision REV (before and
+                    after in one run; the ratios after/before are printed)
   --keep            keep the temporary directory (logs, configs, data) instead of removing it
   -h, --help        show this help
 
@@ -79,6 +84,7 @@ while (($# > 0)); do
     --duration) int_arg "$1" "${2:-}"; DURATION=$2; shift 2 ;;
     --connections) int_arg "$1" "${2:-}"; CONNECTIONS=$2; shift 2 ;;
     --runs) int_arg "$1" "${2:-}"; RUNS=$2; shift 2 ;;
+    --baseline-rev) [[ -n ${2:-} ]] || { echo "$BENCH.sh: --baseline-rev needs a git revision" >&2; exit 2; }; BASELINE_REV=$2; shift 2 ;;
     *)
       common_option "$@"
       ((SHIFT > 0)) || unknown_option "$1"
@@ -108,6 +114,9 @@ MACHINE="$MACHINE, $(first_line ssh -V), $(first_line curl --version | awk '{ pr
 log "machine: $MACHINE; load average $LOAD_START"
 log "temporary directory $WORK"
 publish_edge
+if [[ -n $BASELINE_REV ]]; then
+  publish_baseline "$BASELINE_REV"
+fi
 
 # ---------------------------------------------------------------------------------------------------
 # Upstream and image: two random layers pushed to a plain distribution.
@@ -141,6 +150,10 @@ SSHD_PORT=$(free_port)
 SSH_FWD_PORT=$(free_port)
 FWD_PORT=$(free_port)
 NGX_HTTP_PORT=$(free_port)
+BASE_RELAY_PORT=$(free_port)
+BASE_EDGE_PORT=$(free_port)
+BASE_RELAY="http://127.0.0.1:$BASE_RELAY_PORT"
+BASE_EDGE="http://127.0.0.1:$BASE_EDGE_PORT"
 EDGE="http://127.0.0.1:$EDGE_PORT"
 RELAY="http://127.0.0.1:$RELAY_PORT"
 SSH_FWD="http://127.0.0.1:$SSH_FWD_PORT"
@@ -182,6 +195,20 @@ Edge__Tunnel__Token=$TOKEN dotnet "$EDGE_DLL" serve --urls "$EDGE_TLS" --Edge:Da
   --Logging:LogLevel:Default=Warning >"$WORK/edge_tls.log" 2>&1 &
 PIDS[edge_tls]=$!
 wait_http edge_tls "$EDGE_TLS/_edge/ready" 120
+
+if [[ -n $BASELINE_REV ]]; then
+  # The baseline's relay and agent: the same settings, its own data directory (warmed below like the others).
+  Relay__Tunnels__0__Id=bench Relay__Tunnels__0__Token=$TOKEN \
+    Relay__Ingress__0__Host=$PUBLIC_HOST Relay__Ingress__0__TunnelId=bench \
+    dotnet "$BASE_DLL" relay --urls "$BASE_RELAY" --Logging:LogLevel:Default=Warning >"$WORK/relay_base.log" 2>&1 &
+  PIDS[relay_base]=$!
+  wait_http relay_base "$BASE_RELAY/_edge/health" 120
+  Edge__Tunnel__Token=$TOKEN dotnet "$BASE_DLL" serve --urls "$BASE_EDGE" --Edge:DataDirectory="$WORK/edge-base-data" \
+    --Registry:Upstreams:docker:Url="$UPSTREAM" --Edge:Tunnel:RelayUri="$BASE_RELAY" --Edge:Tunnel:TunnelId=bench \
+    --Logging:LogLevel:Default=Warning >"$WORK/edge_base.log" 2>&1 &
+  PIDS[edge_base]=$!
+  wait_http edge_base "$BASE_EDGE/_edge/ready" 120
+fi
 
 mkdir -p "$WORK/ssh"
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/ssh/host_key"
@@ -257,15 +284,19 @@ base_of() {
   case $1 in
     direct) echo "$EDGE" ;;
     tunnel | tunnel_tls) echo "$RELAY" ;;
+    tunnel_base) echo "$BASE_RELAY" ;;
     ssh) echo "$SSH_FWD" ;;
     forwarder) echo "$FWD" ;;
     nginx_http) echo "$NGX_HTTP" ;;
   esac
 }
 PATHS=(direct tunnel tunnel_tls ssh forwarder nginx_http)
+if [[ -n $BASELINE_REV ]]; then
+  PATHS=(direct tunnel tunnel_base tunnel_tls ssh forwarder nginx_http)
+fi
 host_args() {
   case $1 in
-    tunnel) printf '%s\n' -H "Host: $PUBLIC_HOST" ;;
+    tunnel | tunnel_base) printf '%s\n' -H "Host: $PUBLIC_HOST" ;;
     tunnel_tls) printf '%s\n' -H "Host: $PUBLIC_TLS_HOST" ;;
   esac
 }
@@ -278,6 +309,10 @@ fetch_verified "$EDGE$BIG_URL_PATH" "$BIG_DIGEST" "$BIG_SIZE" >/dev/null
 fetch_verified "$EDGE$PAR_URL_PATH" "$PAR_DIGEST" "$PAR_SIZE" >/dev/null
 fetch_verified "$EDGE_TLS$BIG_URL_PATH" "$BIG_DIGEST" "$BIG_SIZE" >/dev/null
 fetch_verified "$EDGE_TLS$PAR_URL_PATH" "$PAR_DIGEST" "$PAR_SIZE" >/dev/null
+if [[ -n $BASELINE_REV ]]; then
+  fetch_verified "$BASE_EDGE$BIG_URL_PATH" "$BIG_DIGEST" "$BIG_SIZE" >/dev/null
+  fetch_verified "$BASE_EDGE$PAR_URL_PATH" "$PAR_DIGEST" "$PAR_SIZE" >/dev/null
+fi
 
 # RSS: from here on, the relay's and the agent's peak (VmHWM reset via clear_refs where allowed; else sampled).
 declare -A RSS_BEFORE=()
@@ -433,6 +468,7 @@ label() {
     direct) echo "direct to edge serve" ;;
     tunnel) echo "Edge tunnel (relay → agent)" ;;
     tunnel_tls) echo "Edge tunnel, agent over TLS (context)" ;;
+    tunnel_base) echo "Edge tunnel at $BASE_REVISION (baseline)" ;;
     ssh) echo "OpenSSH ssh -R" ;;
     forwarder) echo "TCP forwarder, nginx stream (context: a relay's ceiling here)" ;;
     nginx_http) echo "HTTP reverse proxy, nginx (context: routing like a relay, no tunnel)" ;;
@@ -477,6 +513,11 @@ markdown() {
   echo "| single stream, nginx HTTP proxy / direct | $R_NGX_SINGLE | (context) | |"
   echo "| $STREAMS streams, nginx HTTP proxy / direct | $R_NGX_PAR | (context) | |"
   echo "| small responses, nginx HTTP proxy / direct | $R_NGX_RPS | (context) | |"
+  if [[ -n $BASELINE_REV ]]; then
+    echo "| single stream, tunnel / tunnel at $BASE_REVISION | $(ratio "${MED_SINGLE[tunnel]}" "${MED_SINGLE[tunnel_base]}") | ≥ 0.95 | $(met "$(ratio "${MED_SINGLE[tunnel]}" "${MED_SINGLE[tunnel_base]}")" 0.95 '>=') |"
+    echo "| $STREAMS streams, tunnel / tunnel at $BASE_REVISION | $(ratio "${MED_PAR[tunnel]}" "${MED_PAR[tunnel_base]}") | ≥ 0.95 | $(met "$(ratio "${MED_PAR[tunnel]}" "${MED_PAR[tunnel_base]}")" 0.95 '>=') |"
+    echo "| small responses, tunnel / tunnel at $BASE_REVISION | $(ratio "${MED_RPS[tunnel]}" "${MED_RPS[tunnel_base]}") | ≥ 0.95 | $(met "$(ratio "${MED_RPS[tunnel]}" "${MED_RPS[tunnel_base]}")" 0.95 '>=') |"
+  fi
 }
 
 FRAGMENT=$(markdown)
