@@ -1,3 +1,4 @@
+using Edge.Bindings.Azure;
 using Edge.Bindings.Disk;
 using Edge.Bindings.S3;
 using Edge.Functions;
@@ -14,12 +15,17 @@ public static class ObjectBuckets
         ArgumentNullException.ThrowIfNull(options);
         if (IsType(options, "s3"))
         {
-            return S3Client.Validate(name, options);
+            return [.. S3Client.Validate(name, options), .. RemoteStoreProblems(name, options)];
+        }
+
+        if (IsType(options, "azure"))
+        {
+            return [.. AzureClient.Validate(name, options), .. RemoteStoreProblems(name, options)];
         }
 
         return IsType(options, "disk")
             ? []
-            : [$"Edge:Buckets:{name}:Type '{options.Type}' is not supported; supported: disk, s3."];
+            : [$"Edge:Buckets:{name}:Type '{options.Type}' is not supported; supported: disk, s3, azure."];
     }
 
     /// <summary>
@@ -36,10 +42,30 @@ public static class ObjectBuckets
             return new S3ObjectBucket(name, options, S3Client.Create(options), time, loggerFactory.CreateLogger<S3ObjectBucket>());
         }
 
+        if (IsType(options, "azure"))
+        {
+            return new AzureObjectBucket(name, options, AzureClient.Create(options), loggerFactory.CreateLogger<AzureObjectBucket>());
+        }
+
         return new DiskObjectBucket(
             new DiskBucketOptions { RootPath = options.Path ?? Path.Combine(Path.GetFullPath(dataDirectory), "buckets", name) },
             time,
             loggerFactory.CreateLogger<DiskObjectBucket>());
+    }
+
+    /// <summary>The keys every bucket in a remote store (<c>s3</c>, <c>azure</c>) has: its key prefix and request timeout.</summary>
+    private static IEnumerable<string> RemoteStoreProblems(string name, BucketOptions options)
+    {
+        var at = $"Edge:Buckets:{name}";
+        if (options.Prefix is { Length: > 0 } prefix && !ObjectKeys.IsValid(prefix.TrimEnd('/')))
+        {
+            yield return $"{at}:Prefix '{prefix}' is not a valid key prefix: segments of [A-Za-z0-9._-] separated by '/'.";
+        }
+
+        if (options.Timeout <= TimeSpan.Zero)
+        {
+            yield return $"{at}:Timeout must be positive.";
+        }
     }
 
     private static bool IsType(BucketOptions options, string type) => string.Equals(options.Type, type, StringComparison.OrdinalIgnoreCase);

@@ -39,7 +39,10 @@ internal static class S3Client
             : new AmazonS3Client(config);
     }
 
-    /// <summary>Configuration problems of an <c>s3</c> bucket, each naming its key.</summary>
+    /// <summary>
+    /// Configuration problems of an <c>s3</c> bucket, each naming its key (<see cref="ObjectBuckets.Validate"/> adds those
+    /// every remote store shares: <c>Prefix</c>, <c>Timeout</c>).
+    /// </summary>
     public static IEnumerable<string> Validate(string name, BucketOptions options)
     {
         var at = $"Edge:Buckets:{name}";
@@ -67,19 +70,9 @@ internal static class S3Client
             yield return $"{at}:AccessKey and {at}:SecretKey go together: set both, or neither to use the AWS SDK's usual credential sources.";
         }
 
-        if (options.Prefix is { Length: > 0 } prefix && !ObjectKeys.IsValid(prefix.TrimEnd('/')))
-        {
-            yield return $"{at}:Prefix '{prefix}' is not a valid key prefix: segments of [A-Za-z0-9._-] separated by '/'.";
-        }
-
         if (options.PartSize < BucketOptions.MinPartSize)
         {
             yield return $"{at}:PartSize {options.PartSize} is below S3's minimum part size of {BucketOptions.MinPartSize} bytes (5 MiB).";
-        }
-
-        if (options.Timeout <= TimeSpan.Zero)
-        {
-            yield return $"{at}:Timeout must be positive.";
         }
     }
 }

@@ -134,7 +134,7 @@ internal sealed class S3ObjectBucket : IObjectBucket, IDisposable
             long offset = 0;
             var length = response.ContentLength;
             long size;
-            if (response.ContentRange is { } contentRange && TryParseContentRange(contentRange, out var first, out var total))
+            if (response.ContentRange is { } contentRange && ContentRangeHeader.TryParse(contentRange, out var first, out var total))
             {
                 offset = first;
                 size = total;
@@ -318,24 +318,6 @@ internal sealed class S3ObjectBucket : IObjectBucket, IDisposable
         }
 
         return copy;
-    }
-
-    private static bool TryParseContentRange(string value, out long first, out long total)
-    {
-        // "bytes FIRST-LAST/TOTAL"
-        first = total = 0;
-        var span = value.AsSpan().Trim();
-        if (!span.StartsWith("bytes ", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        span = span[6..];
-        var dash = span.IndexOf('-');
-        var slash = span.IndexOf('/');
-        return dash > 0 && slash > dash
-            && long.TryParse(span[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out first)
-            && long.TryParse(span[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out total);
     }
 
     private static async ValueTask SkipAsync(Stream stream, long count, CancellationToken cancellationToken)

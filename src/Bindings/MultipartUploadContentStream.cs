@@ -1,16 +1,16 @@
-namespace Edge.Bindings.S3;
+namespace Edge.Bindings;
 
 /// <summary>
-/// The write-only stream a worker sees for an <see cref="S3ObjectUpload"/>. Writes are refused with a message once the
+/// The write-only stream a worker sees for a <see cref="MultipartObjectUpload"/>. Writes are refused with a message once the
 /// upload is committed or abandoned. A write may have to send a part over the network before it returns, so
 /// asynchronous writes are the ones to use; a synchronous one blocks its thread for that.
 /// </summary>
-internal sealed class S3UploadContentStream : Stream
+internal sealed class MultipartUploadContentStream : Stream
 {
-    private readonly S3ObjectUpload upload;
+    private readonly MultipartObjectUpload upload;
     private string? closedReason;
 
-    public S3UploadContentStream(S3ObjectUpload upload) => this.upload = upload;
+    public MultipartUploadContentStream(MultipartObjectUpload upload) => this.upload = upload;
 
     public override bool CanRead => false;
 
