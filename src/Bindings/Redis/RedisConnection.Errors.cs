@@ -1,0 +1,87 @@
+using StackExchange.Redis;
+
+namespace Edge.Bindings.Redis;
+
+/// <summary>
+/// The library's exceptions turned into <see cref="RedisException"/>s whose message names the endpoint and the
+/// operation and says why, and never holds a credential, a key or a value.
+/// </summary>
+internal sealed partial class RedisConnection
+{
+    private static bool IsLibraryFailure(Exception exception) =>
+        exception is StackExchange.Redis.RedisException or RedisTimeoutException or RedisCommandException;
+
+    private RedisException TimedOut(string operation) =>
+        new($"Redis at {Endpoint} did not answer {operation} within {options.OperationTimeout}.");
+
+    private RedisException Translate(Exception exception, string operation) => exception switch
+    {
+        RedisTimeoutException => TimedOut(operation),
+        RedisServerException server => new RedisException($"Redis at {Endpoint} answered {operation} with an error: {server.Message}", exception)
+        {
+            ServerError = server.Message,
+        },
+        RedisConnectionException connection => ConnectionFailure(connection, operation),
+        _ => new RedisException($"Redis at {Endpoint} failed {operation}: {exception.Message}", exception),
+    };
+
+    /// <summary>
+    /// No connection was up (the reason is the last failed attempt's, such as a refused TLS certificate or
+    /// password), or the one carrying the command broke; then the command may or may not have been applied.
+    /// </summary>
+    private RedisException ConnectionFailure(RedisConnectionException exception, string operation)
+    {
+        var innermost = Innermost(exception);
+        if (exception.CommandStatus == CommandStatus.Sent)
+        {
+            return new RedisException($"The connection to Redis at {Endpoint} failed during {operation}: {Reason(innermost.FailureType, exception)}", exception);
+        }
+
+        // TLS and AUTH refusals share the failure type; only TLS carries the platform's AuthenticationException.
+        var attempt = LastFailedAttempt();
+        var tls = HasInner<System.Security.Authentication.AuthenticationException>(exception) || attempt?.Stage == ConnectionAttemptStage.Tls;
+        if (!tls && (innermost.FailureType == ConnectionFailureType.AuthenticationFailure
+            || attempt is { Stage: ConnectionAttemptStage.Handshake, FailureType: ConnectionFailureType.AuthenticationFailure }))
+        {
+            // The library reports the reply to its handshake's ECHO (NOAUTH) rather than AUTH's own (WRONGPASS),
+            // so a wrong password and a missing one are told apart by what was sent.
+            return options.Password is null
+                ? new RedisException($"Redis at {Endpoint} requires a password (NOAUTH) ({operation}); set Edge:KeyValue:Password.", exception)
+                : new RedisException($"Redis at {Endpoint} refused the credentials of user '{options.Username ?? "default"}' ({operation}); check Edge:KeyValue:Username and Password.", exception);
+        }
+
+        var reason = tls && Volatile.Read(ref lastTlsRejection) is { } rejection
+            ? rejection
+            : ReferenceEquals(innermost, exception) && attempt is not null ? Describe(attempt) : Reason(innermost.FailureType, exception);
+        return new RedisException($"Could not connect to Redis at {Endpoint} ({operation}): {reason}", exception);
+    }
+
+    private static bool HasInner<TException>(Exception exception)
+        where TException : Exception
+    {
+        for (Exception? inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is TException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The innermost connection exception: the outer one only says no connection was available.</summary>
+    private static RedisConnectionException Innermost(RedisConnectionException exception)
+    {
+        var innermost = exception;
+        for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is RedisConnectionException connection)
+            {
+                innermost = connection;
+            }
+        }
+
+        return innermost;
+    }
+}
