@@ -43,10 +43,10 @@ public sealed class RedisKeyValueFailureTests
         var refused = await Assert.ThrowsAsync<RedisException>(async () => await wrong.GetStore("ns").GetAsync("k"));
         var unauthenticated = await Assert.ThrowsAsync<RedisException>(async () => await none.GetStore("ns").GetAsync("k"));
 
-        Assert.Equal($"Redis at 127.0.0.1:{server.Port} refused the credentials of user 'default' (GET); check Edge:KeyValue:Username and Password.", refused.Message);
+        Assert.Equal($"Could not connect to Redis at 127.0.0.1:{server.Port} (GET): Redis refused the credentials of user 'default'; check Edge:KeyValue:Username and Password.", refused.Message);
         Assert.DoesNotContain(Wrong, refused.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, refused.ToString(), StringComparison.Ordinal);
-        Assert.Equal($"Redis at 127.0.0.1:{server.Port} requires a password (NOAUTH) (GET); set Edge:KeyValue:Password.", unauthenticated.Message);
+        Assert.Equal($"Could not connect to Redis at 127.0.0.1:{server.Port} (GET): Redis requires a password (NOAUTH); set Edge:KeyValue:Password.", unauthenticated.Message);
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class RedisKeyValueFailureTests
 
         Assert.Equal("v", await urlUser.GetStore("ns").GetStringAsync("k"));
         var ex = await Assert.ThrowsAsync<RedisException>(async () => await stranger.GetStore("ns").GetAsync("k"));
-        Assert.Contains("refused the credentials of user 'mallory'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Redis refused the credentials of user 'mallory'", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, ex.ToString(), StringComparison.Ordinal);
     }
 

@@ -34,26 +34,32 @@ internal sealed partial class RedisConnection
         var innermost = Innermost(exception);
         if (exception.CommandStatus == CommandStatus.Sent)
         {
-            return new RedisException($"The connection to Redis at {Endpoint} failed during {operation}: {Reason(innermost.FailureType, exception)}", exception);
+            return new RedisException($"The connection to Redis at {Endpoint} failed during {operation}: {Reason(innermost.FailureType, exception).TrimEnd('.')}.", exception);
         }
 
         // TLS and AUTH refusals share the failure type; only TLS carries the platform's AuthenticationException.
         var attempt = LastFailedAttempt();
         var tls = HasInner<System.Security.Authentication.AuthenticationException>(exception) || attempt?.Stage == ConnectionAttemptStage.Tls;
-        if (!tls && (innermost.FailureType == ConnectionFailureType.AuthenticationFailure
-            || attempt is { Stage: ConnectionAttemptStage.Handshake, FailureType: ConnectionFailureType.AuthenticationFailure }))
+        string reason;
+        if (tls)
         {
-            // The library reports the reply to its handshake's ECHO (NOAUTH) rather than AUTH's own (WRONGPASS),
-            // so a wrong password and a missing one are told apart by what was sent.
-            return options.Password is null
-                ? new RedisException($"Redis at {Endpoint} requires a password (NOAUTH) ({operation}); set Edge:KeyValue:Password.", exception)
-                : new RedisException($"Redis at {Endpoint} refused the credentials of user '{options.Username ?? "default"}' ({operation}); check Edge:KeyValue:Username and Password.", exception);
+            reason = Volatile.Read(ref lastTlsRejection) ?? Reason(innermost.FailureType, exception);
+        }
+        else if (attempt is { Stage: ConnectionAttemptStage.Handshake, FailureType: ConnectionFailureType.AuthenticationFailure })
+        {
+            reason = CredentialsRefused(attempt.EndPoint);
+        }
+        else if (innermost.FailureType == ConnectionFailureType.AuthenticationFailure)
+        {
+            reason = CredentialsRefused(null);
+        }
+        else
+        {
+            // The exception's own cause when it has one; the outer one alone only says no connection was up.
+            reason = ReferenceEquals(innermost, exception) && attempt is not null ? Describe(attempt) : Reason(innermost.FailureType, exception);
         }
 
-        var reason = tls && Volatile.Read(ref lastTlsRejection) is { } rejection
-            ? rejection
-            : ReferenceEquals(innermost, exception) && attempt is not null ? Describe(attempt) : Reason(innermost.FailureType, exception);
-        return new RedisException($"Could not connect to Redis at {Endpoint} ({operation}): {reason}", exception);
+        return new RedisException($"Could not connect to Redis at {Endpoint} ({operation}): {reason.TrimEnd('.')}.", exception);
     }
 
     private static bool HasInner<TException>(Exception exception)

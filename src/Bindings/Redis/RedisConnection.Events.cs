@@ -74,30 +74,63 @@ internal sealed partial class RedisConnection
 
         if (attempt is { Stage: ConnectionAttemptStage.Handshake, FailureType: ConnectionFailureType.AuthenticationFailure })
         {
-            return options.Password is null
-                ? "it requires a password (NOAUTH); set Edge:KeyValue:Password"
-                : $"it refused the credentials of user '{options.Username ?? "default"}'; check Edge:KeyValue:Username and Password";
+            return CredentialsRefused(attempt.EndPoint);
         }
 
         return Reason(attempt.FailureType, attempt.Exception);
     }
 
     /// <summary>
+    /// Which credentials <paramref name="endpoint"/> (a Sentinel, or else Redis) refused, naming the settings to
+    /// check. The library reports the reply to its handshake's ECHO (NOAUTH) rather than AUTH's own (WRONGPASS),
+    /// so a wrong password and a missing one are told apart by what was sent.
+    /// </summary>
+    private string CredentialsRefused(System.Net.EndPoint? endpoint)
+    {
+        if (options.ServiceName is not null && endpoint is not null && options.Hosts.Any(sentinel => Matches(sentinel, endpoint)))
+        {
+            return options.SentinelPassword is null && options.Password is null
+                ? $"the Sentinel at {Describe(endpoint)} requires a password; set Edge:KeyValue:SentinelPassword"
+                : $"the Sentinel at {Describe(endpoint)} refused the password; check Edge:KeyValue:SentinelPassword (without it, the Sentinels get Edge:KeyValue:Password)";
+        }
+
+        return options.Password is null
+            ? "Redis requires a password (NOAUTH); set Edge:KeyValue:Password"
+            : $"Redis refused the credentials of user '{options.Username ?? "default"}'; check Edge:KeyValue:Username and Password";
+    }
+
+    private static bool Matches(RedisHost host, System.Net.EndPoint endpoint) => endpoint switch
+    {
+        System.Net.IPEndPoint ip => ip.Port == host.Port && System.Net.IPAddress.TryParse(host.Host, out var address) && address.Equals(ip.Address),
+        System.Net.DnsEndPoint dns => dns.Port == host.Port && string.Equals(dns.Host, host.Host, StringComparison.OrdinalIgnoreCase),
+        _ => false,
+    };
+
+    /// <summary>
     /// The failure type and, when there is one, the innermost cause outside the library (such as
-    /// <c>Connection refused</c>): the library's own messages carry connection diagnostics, not reasons.
+    /// <c>Connection refused</c>) or the library's own word on the Sentinels: its other messages carry connection
+    /// diagnostics, not reasons.
     /// </summary>
     private static string Reason(ConnectionFailureType type, Exception? exception)
     {
-        Exception? cause = null;
-        for (var inner = exception; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is not StackExchange.Redis.RedisException and not RedisTimeoutException)
-            {
-                cause = inner;
-            }
-        }
-
+        var cause = Cause(exception);
         return cause is null ? type.ToString() : $"{type}, {cause.Message}";
+    }
+
+    private static Exception? Cause(Exception? exception)
+    {
+        switch (exception)
+        {
+            case null:
+                return null;
+            case AggregateException aggregate:
+                return aggregate.InnerExceptions.Select(Cause).FirstOrDefault(cause => cause is not null);
+            case StackExchange.Redis.RedisException or RedisTimeoutException:
+                return Cause(exception.InnerException)
+                    ?? (exception.Message.StartsWith("Sentinel: ", StringComparison.Ordinal) ? exception : null);
+            default:
+                return Cause(exception.InnerException) ?? exception;
+        }
     }
 
     private static string Describe(System.Net.EndPoint? endpoint) =>

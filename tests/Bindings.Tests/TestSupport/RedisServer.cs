@@ -176,10 +176,10 @@ internal sealed class RedisServer : IDisposable
     }
 
     /// <summary>
-    /// Sends one command to this server (or Sentinel) over a connection of the test's own, opened on first use and
+    /// This server (or Sentinel) through a connection of the test's own with admin rights, opened on first use and
     /// kept; <paramref name="password"/> is the one its first use authenticates with.
     /// </summary>
-    public async Task<RedisResult> CommandAsync(string command, object[] arguments, string? password = null)
+    public async Task<IServer> AdminAsync(string? password = null)
     {
         if (admin is null)
         {
@@ -198,8 +198,12 @@ internal sealed class RedisServer : IDisposable
             admin = await ConnectionMultiplexer.ConnectAsync(options);
         }
 
-        return await admin.GetServer(IPAddress.Loopback, Port).ExecuteAsync(command, arguments);
+        return admin.GetServer(IPAddress.Loopback, Port);
     }
+
+    /// <summary>Sends one command to this server (or Sentinel) through <see cref="AdminAsync"/>'s connection.</summary>
+    public async Task<RedisResult> CommandAsync(string command, object[] arguments, string? password = null) =>
+        await (await AdminAsync(password)).ExecuteAsync(command, arguments);
 
     /// <summary>Pauses the server (SIGSTOP): its sockets stay open and it answers nothing until <see cref="Resume"/>.</summary>
     public Task PauseAsync() => SignalAsync("-STOP");
