@@ -90,7 +90,7 @@ public sealed class RedisSentinelTests
     {
         using var primary = await RedisServer.StartAsync();
         using var sentinel = await StartSentinelAsync(primary);
-        using var database = Open(new KeyValueOptions { Type = "redis", Url = $"redis+sentinel://127.0.0.1:{sentinel.Port}/other" });
+        using var database = Open(new KeyValueOptions { Type = "redis", Url = $"redis+sentinel://127.0.0.1:{sentinel.Port}/other", ConnectTimeout = TimeSpan.FromSeconds(1) });
 
         var ex = await Assert.ThrowsAsync<RedisException>(async () => await database.GetStore("ns").GetAsync("k"));
 

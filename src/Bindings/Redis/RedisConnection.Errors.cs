@@ -37,26 +37,23 @@ internal sealed partial class RedisConnection
             return new RedisException($"The connection to Redis at {Endpoint} failed during {operation}: {Reason(innermost.FailureType, exception).TrimEnd('.')}.", exception);
         }
 
-        // TLS and AUTH refusals share the failure type; only TLS carries the platform's AuthenticationException.
-        var attempt = LastFailedAttempt();
-        var tls = HasInner<System.Security.Authentication.AuthenticationException>(exception) || attempt?.Stage == ConnectionAttemptStage.Tls;
+        // The newest failed attempt says why no connection is up now (a refused certificate or password, or the
+        // transport's reason); without one, the exception's own cause. TLS and AUTH refusals share the failure
+        // type; only TLS carries the platform's AuthenticationException.
         string reason;
-        if (tls)
+        if (LastFailedAttempt() is { } attempt)
         {
-            reason = Volatile.Read(ref lastTlsRejection) ?? Reason(innermost.FailureType, exception);
+            reason = Describe(attempt);
         }
-        else if (attempt is { Stage: ConnectionAttemptStage.Handshake, FailureType: ConnectionFailureType.AuthenticationFailure })
+        else if (innermost.FailureType != ConnectionFailureType.AuthenticationFailure)
         {
-            reason = CredentialsRefused(attempt.EndPoint);
-        }
-        else if (innermost.FailureType == ConnectionFailureType.AuthenticationFailure)
-        {
-            reason = CredentialsRefused(null);
+            reason = Reason(innermost.FailureType, exception);
         }
         else
         {
-            // The exception's own cause when it has one; the outer one alone only says no connection was up.
-            reason = ReferenceEquals(innermost, exception) && attempt is not null ? Describe(attempt) : Reason(innermost.FailureType, exception);
+            reason = HasInner<System.Security.Authentication.AuthenticationException>(exception)
+                ? Volatile.Read(ref lastTlsRejection) ?? Reason(innermost.FailureType, exception)
+                : CredentialsRefused(null);
         }
 
         return new RedisException($"Could not connect to Redis at {Endpoint} ({operation}): {reason.TrimEnd('.')}.", exception);

@@ -9,6 +9,7 @@ namespace Edge.Bindings.Redis;
 internal sealed partial class RedisConnection
 {
     private readonly Lock attemptGate = new();
+    private readonly TaskCompletionSource failedAttemptReported = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ConnectionAttemptCompletedEventArgs? lastAttempt;
     private string? lastTlsRejection;
 
@@ -17,6 +18,12 @@ internal sealed partial class RedisConnection
 
     private void OnConnectionAttemptCompleted(object? sender, ConnectionAttemptCompletedEventArgs e)
     {
+        // An attempt the library abandons to try again says nothing about the server.
+        if (e.FailureType == ConnectionFailureType.ConnectionDisposed)
+        {
+            return;
+        }
+
         // Handlers run on worker threads, possibly out of order: the sequence number says which is newer.
         lock (attemptGate)
         {
@@ -25,7 +32,20 @@ internal sealed partial class RedisConnection
                 lastAttempt = e;
             }
         }
+
+        if (!e.IsSuccess)
+        {
+            failedAttemptReported.TrySetResult();
+        }
     }
+
+    /// <summary>
+    /// Waits for the report of a failed attempt, which the library raises on a worker thread and so possibly after
+    /// the opening it failed has returned: the first operation's error then says why. Bounded by the connect
+    /// timeout for the one case without such a report, a Sentinel that knows no primary of the service.
+    /// </summary>
+    private async Task FailedAttemptReportedAsync() =>
+        await failedAttemptReported.Task.WaitAsync(options.ConnectTimeout, time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {

@@ -168,6 +168,7 @@ internal sealed partial class RedisConnection : IDisposable
         }
         else
         {
+            await FailedAttemptReportedAsync();
             ReportUnavailable(Endpoint, DescribeLastAttempt() ?? "no server answered");
         }
 
