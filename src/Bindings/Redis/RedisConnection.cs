@@ -140,11 +140,12 @@ internal sealed partial class RedisConnection : IDisposable
             opened = connecting;
         }
 
-        // One still opening is closed by OpenAsync when it sees the flag.
-        if (opened is { IsCompletedSuccessfully: true })
-        {
-            opened.Result.Dispose();
-        }
+        // Now, or once opened: an opening that sees the flag first closes the multiplexer itself and fails.
+        opened?.ContinueWith(
+            static task => task.Result.Dispose(),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     private async Task<ConnectionMultiplexer> OpenAsync()
