@@ -162,6 +162,22 @@ public sealed class RedisKeyValueStoreTests : KeyValueStoreContractTests, IClass
     }
 
     [Fact]
+    public async Task ListKeysAsync_Repeatedly_SendsTheScriptOnceThenItsHash()
+    {
+        await Store.PutStringAsync("k", "v");
+        Assert.Equal(["k"], await KeysAsync(Store, string.Empty));
+        var (evals, evalShas) = (await server.CommandCallsAsync("EVAL"), await server.CommandCallsAsync("EVALSHA"));
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(["k"], await KeysAsync(Store, string.Empty));
+        }
+
+        Assert.Equal(evals, await server.CommandCallsAsync("EVAL"));
+        Assert.Equal(evalShas + 5, await server.CommandCallsAsync("EVALSHA"));
+    }
+
+    [Fact]
     public async Task ListKeysAsync_ScriptFlushedOnTheServer_LoadsItAgain()
     {
         await Store.PutStringAsync("k", "v");

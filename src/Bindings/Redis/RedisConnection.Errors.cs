@@ -17,9 +17,9 @@ internal sealed partial class RedisConnection
     private RedisException Translate(Exception exception, string operation) => exception switch
     {
         RedisTimeoutException => TimedOut(operation),
-        RedisServerException server => new RedisException($"Redis at {Endpoint} answered {operation} with an error: {server.Message}", exception)
+        RedisServerException server => new RedisException($"Redis at {Endpoint} answered {operation} with an error: {WithoutArguments(server.Message)}", exception)
         {
-            ServerError = server.Message,
+            ServerError = WithoutArguments(server.Message),
         },
         RedisConnectionException connection => ConnectionFailure(connection, operation),
         _ => new RedisException($"Redis at {Endpoint} failed {operation}: {exception.Message}", exception),
@@ -57,6 +57,13 @@ internal sealed partial class RedisConnection
         }
 
         return new RedisException($"Could not connect to Redis at {Endpoint} ({operation}): {reason.TrimEnd('.')}.", exception);
+    }
+
+    /// <summary>The error without the arguments Redis quotes of a command it does not know: they may be a key or a value.</summary>
+    private static string WithoutArguments(string error)
+    {
+        var arguments = error.IndexOf(", with args beginning with", StringComparison.Ordinal);
+        return arguments < 0 ? error : error[..arguments];
     }
 
     private static bool HasInner<TException>(Exception exception)

@@ -134,7 +134,7 @@ internal sealed partial class RedisConnection
     private static string Reason(ConnectionFailureType type, Exception? exception)
     {
         var cause = Cause(exception);
-        return cause is null ? type.ToString() : $"{type}, {cause.Message}";
+        return cause is null ? type.ToString() : $"{type}, {WithoutArguments(cause.Message)}";
     }
 
     private static Exception? Cause(Exception? exception)

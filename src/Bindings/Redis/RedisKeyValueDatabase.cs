@@ -21,8 +21,9 @@ namespace Edge.Bindings.Redis;
 /// read in byte order with ZRANGEBYLEX. Entries whose value expired are removed when a listing or a sweep meets them.</item>
 /// </list>
 /// Plain Redis (standalone, with replicas, or under Sentinel), not Redis Cluster: a put and a listing touch two keys
-/// atomically. The commands used are GET, SET, DEL, ZADD, ZREM, MULTI/EXEC, and EVALSHA (listing and sweeping; the
-/// script is loaded once with SCRIPT LOAD, and again by the library when a restarted server has forgotten it).
+/// atomically. The commands used are GET, SET/SETEX/PSETEX, UNLINK, ZADD, ZREM, MULTI/EXEC, and EVALSHA (listing
+/// and sweeping; the script is loaded once with SCRIPT LOAD, and again by the library when a restarted server has
+/// forgotten it).
 /// The connection opens on first use, so a host starts even while Redis is down; operations then fail until it is back.
 /// </remarks>
 internal sealed class RedisKeyValueDatabase : IKeyValueDatabase

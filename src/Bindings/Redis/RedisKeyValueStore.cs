@@ -11,8 +11,9 @@ namespace Edge.Bindings.Redis;
 /// <see cref="RedisKeyValueDatabase.GetStore"/>.
 /// </summary>
 /// <remarks>
-/// A put is <c>SET value [PX ttl]</c> plus <c>ZADD index 0 key</c> in one MULTI/EXEC; a delete is <c>DEL</c> plus
-/// <c>ZREM</c> the same way; expiry is Redis's own, so an expired key reads as absent on every host at once.
+/// A put is <c>SET</c> (<c>SETEX</c>/<c>PSETEX</c> with a TTL) plus <c>ZADD index 0 key</c> in one MULTI/EXEC; a
+/// delete is <c>UNLINK</c> plus <c>ZREM</c> the same way; expiry is Redis's own, so an expired key reads as absent
+/// on every host at once.
 /// Listing order is Redis's lexicographic order of the index, which is UTF-8 byte (code point) order. It equals
 /// .NET ordinal order except between characters above U+FFFF and those in U+E000..U+FFFF, which no protocol key
 /// uses.
@@ -86,7 +87,7 @@ internal sealed class RedisKeyValueStore : IKeyValueStore
                 var transaction = db.CreateTransaction();
                 var set = transaction.StringSetAsync(valueKey, value, expiry, When.Always);
                 var add = transaction.SortedSetAddAsync(indexKey, member, 0);
-                await ExecuteAsync(transaction, set, add);
+                await CommitAsync(transaction, set, add);
                 await set;
                 return await add;
             },
@@ -106,7 +107,7 @@ internal sealed class RedisKeyValueStore : IKeyValueStore
                 var transaction = db.CreateTransaction();
                 var delete = transaction.KeyDeleteAsync(valueKey);
                 var remove = transaction.SortedSetRemoveAsync(indexKey, member);
-                await ExecuteAsync(transaction, delete, remove);
+                await CommitAsync(transaction, delete, remove);
                 await remove;
 
                 // DEL counts only a live key: Redis drops an expired one before the command sees it.
@@ -145,7 +146,7 @@ internal sealed class RedisKeyValueStore : IKeyValueStore
     /// Sends MULTI, the queued commands and EXEC. Should EXEC fail, the queued commands fail with it and nobody
     /// awaits them, so they are observed here.
     /// </summary>
-    private async Task ExecuteAsync(ITransaction transaction, params Task[] queued)
+    private async Task CommitAsync(ITransaction transaction, params Task[] queued)
     {
         var execute = transaction.ExecuteAsync();
         foreach (var task in queued)

@@ -23,4 +23,13 @@ internal static class RedisCommands
         var line = info.Split("\r\n").Single(l => l.StartsWith("total_connections_received:", StringComparison.Ordinal));
         return long.Parse(line["total_connections_received:".Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    /// <summary>How often <paramref name="server"/> has run <paramref name="command"/> so far (INFO commandstats).</summary>
+    public static async Task<long> CommandCallsAsync(this RedisServer server, string command)
+    {
+        var info = (string?)await server.CommandAsync("INFO", ["commandstats"]) ?? string.Empty;
+        var prefix = $"cmdstat_{command.ToLowerInvariant()}:calls=";
+        var line = info.Split("\r\n").SingleOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line[prefix.Length..line.IndexOf(',', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
+    }
 }
