@@ -43,11 +43,24 @@ public sealed class KeyValueDatabasesTests : IDisposable
 
     [Theory]
     [InlineData(null, "Edge:KeyValue:Url is required for Type redis")]
-    [InlineData("127.0.0.1:6379", "is not a redis://HOST[:PORT][/DB] or rediss:// URL")]
-    [InlineData("http://127.0.0.1:6379", "is not a redis://HOST[:PORT][/DB] or rediss:// URL")]
+    [InlineData("127.0.0.1:6379", "is not a redis://HOST[:PORT][/DB], rediss://HOST[:PORT][/DB] or redis+sentinel://HOST[:PORT][,HOST[:PORT]…]/SERVICE[/DB] URL")]
+    [InlineData("http://127.0.0.1:6379", "is not a redis://HOST[:PORT][/DB], rediss://")]
     [InlineData("redis://127.0.0.1:6379/zero", "the path must be a database number")]
     [InlineData("redis://127.0.0.1:6379/0?timeout=5", "has a query or fragment")]
     [InlineData("redis://127.0.0.1:0", "port 0")]
+    [InlineData("redis+sentinel:///mymaster", "names no Sentinel; e.g. redis+sentinel://sentinel1:26379,sentinel2:26379/mymaster")]
+    [InlineData("redis+sentinel://s1:26379,s2", "names no service: the path must be /SERVICE[/DB]")]
+    [InlineData("redis+sentinel://s1:26379/", "names no service")]
+    [InlineData("redis+sentinel://s1:26379/mymaster/zero", "the database after the service must be a number such as /mymaster/0")]
+    [InlineData("redis+sentinel://s1:26379/mymaster/0/1", "the path must be /SERVICE[/DB], such as /mymaster/0")]
+    [InlineData("redis+sentinel://s1/my master", "the service name 'my master' must be letters, digits")]
+    [InlineData("redis+sentinel://s1/mymaster?x=1", "has a query or fragment")]
+    [InlineData("redis+sentinel://s1:0/mymaster", "'s1:0' is not a Sentinel HOST[:PORT]")]
+    [InlineData("redis+sentinel://s1:70000/mymaster", "'s1:70000' is not a Sentinel HOST[:PORT]")]
+    [InlineData("redis+sentinel://s1,,s2/mymaster", "'' is not a Sentinel HOST[:PORT]")]
+    [InlineData("redis+sentinel://[::1/mymaster", "'[::1' is not a Sentinel HOST[:PORT]")]
+    [InlineData("redis+sentinel://::1:26379/mymaster", "'::1:26379' is not a Sentinel HOST[:PORT]")]
+    [InlineData("rediss+sentinel://s1/mymaster", "TLS with Sentinel (rediss+sentinel://) is not supported")]
     public void Validate_BadUrl_SaysWhatIsWrong(string? url, string expected)
     {
         var error = Assert.Single(KeyValueDatabases.Validate(new KeyValueOptions { Type = "redis", Url = url }));
@@ -66,6 +79,28 @@ public sealed class KeyValueDatabasesTests : IDisposable
     }
 
     [Fact]
+    public void Validate_BadSentinelUrlWithCredentials_ReportsEveryProblemRedacted()
+    {
+        var errors = KeyValueDatabases.Validate(new KeyValueOptions { Type = "redis", Url = $"redis+sentinel://edge:{Secret}@s1:x,s2/bad name/zero" }).ToList();
+
+        Assert.Equal(
+            [
+                "Edge:KeyValue:Url 'redis+sentinel://***@s1:x,s2/bad name/zero': 's1:x' is not a Sentinel HOST[:PORT] (an IPv6 address in brackets, a port from 1 to 65535).",
+                "Edge:KeyValue:Url 'redis+sentinel://***@s1:x,s2/bad name/zero': the service name 'bad name' must be letters, digits, '.', '_' or '-'.",
+                "Edge:KeyValue:Url 'redis+sentinel://***@s1:x,s2/bad name/zero': the database after the service must be a number such as /mymaster/0.",
+            ],
+            errors);
+    }
+
+    [Fact]
+    public void Validate_SentinelPasswordWithoutSentinel_Reported()
+    {
+        var error = Assert.Single(KeyValueDatabases.Validate(new KeyValueOptions { Type = "redis", Url = "redis://127.0.0.1", SentinelPassword = Secret }));
+
+        Assert.Equal("Edge:KeyValue:SentinelPassword applies to a redis+sentinel:// Url only.", error);
+    }
+
+    [Fact]
     public void Validate_BadNumbersAndCredentials_ReportsEveryOne()
     {
         var errors = KeyValueDatabases.Validate(new KeyValueOptions
@@ -75,7 +110,6 @@ public sealed class KeyValueDatabasesTests : IDisposable
             Password = Secret,
             ConnectTimeout = TimeSpan.Zero,
             OperationTimeout = TimeSpan.FromHours(2),
-            MaxConnections = 0,
             KeyPrefix = new string('p', 257),
             CaCertificatePath = "/nonexistent/ca.crt",
         }).ToList();
@@ -84,7 +118,6 @@ public sealed class KeyValueDatabasesTests : IDisposable
             [
                 "Edge:KeyValue:ConnectTimeout must be positive and at most 01:00:00.",
                 "Edge:KeyValue:OperationTimeout must be positive and at most 01:00:00.",
-                "Edge:KeyValue:MaxConnections must be between 1 and 1024.",
                 "Edge:KeyValue:KeyPrefix must be at most 256 characters (it may be empty).",
                 "Edge:KeyValue: a password is set both in Url and in Password; keep one.",
                 "Edge:KeyValue:CaCertificatePath needs a rediss:// Url.",
@@ -134,9 +167,29 @@ public sealed class KeyValueDatabasesTests : IDisposable
 
         Assert.Empty(errors);
         Assert.NotNull(options);
-        Assert.Equal((host, port, database, tls, user, password), (options.Host, options.Port, options.Database, options.UseTls, options.Username, options.Password));
+        var server = Assert.Single(options.Hosts);
+        Assert.Equal((host, port, database, tls, user, password), (server.Host, server.Port, options.Database, options.UseTls, options.Username, options.Password));
+        Assert.Null(options.ServiceName);
         Assert.Equal("edge:", options.KeyPrefix);
-        Assert.Equal((TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), 16), (options.ConnectTimeout, options.OperationTimeout, options.MaxConnections));
+        Assert.Equal((TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)), (options.ConnectTimeout, options.OperationTimeout));
+    }
+
+    [Theory]
+    [InlineData("redis+sentinel://s1/mymaster", "s1:26379", "mymaster", 0, null, null)]
+    [InlineData("REDIS+SENTINEL://10.0.0.1:5000,[::1],s3.internal:26380/my-master.1_x/", "10.0.0.1:5000,[::1]:26379,s3.internal:26380", "my-master.1_x", 0, null, null)]
+    [InlineData("redis+sentinel://edge:p%40ss@s1,s2/mymaster/3", "s1:26379,s2:26379", "mymaster", 3, "edge", "p@ss")]
+    [InlineData("redis+sentinel://:only-password@s1/mymaster", "s1:26379", "mymaster", 0, null, "only-password")]
+    public void Parse_SentinelUrl_TakesItApart(string url, string sentinels, string service, int database, string? user, string? password)
+    {
+        var errors = new List<string>();
+
+        var options = RedisKeyValueOptions.Parse(new KeyValueOptions { Type = "redis", Url = url, SentinelPassword = "sentinel-secret" }, errors);
+
+        Assert.Empty(errors);
+        Assert.NotNull(options);
+        Assert.Equal((sentinels, service, database, user, password), (string.Join(",", options.Hosts), options.ServiceName, options.Database, options.Username, options.Password));
+        Assert.False(options.UseTls);
+        Assert.Equal("sentinel-secret", options.SentinelPassword);
     }
 
     [Fact]
@@ -145,5 +198,7 @@ public sealed class KeyValueDatabasesTests : IDisposable
         var options = RedisKeyValueOptions.Parse(new KeyValueOptions { Type = "redis", Url = $"redis://edge:{Secret}@[::1]:7000/4" }, []);
 
         Assert.Equal("[::1]:7000/4", options!.Endpoint);
+        var sentinel = RedisKeyValueOptions.Parse(new KeyValueOptions { Type = "redis", Url = $"redis+sentinel://edge:{Secret}@s1,s2:5000/mymaster/2" }, []);
+        Assert.Equal("mymaster/2 via Sentinel s1:26379,s2:5000", sentinel!.Endpoint);
     }
 }

@@ -4,12 +4,13 @@ using Edge.Functions;
 using Edge.Bindings.Redis;
 using Edge.Bindings.Tests.TestSupport;
 using Edge.Tests.Shared;
+using StackExchange.Redis;
 
 namespace Edge.Bindings.Tests;
 
 /// <summary>
 /// The contract against a real <c>redis-server</c> (expiry is Redis's own, so TTL tests wait out short real TTLs),
-/// plus the Redis layout: prefixes, namespace encoding, the listing index and its sweeping, connection reuse.
+/// plus the Redis layout: prefixes, namespace encoding, the listing index and its sweeping, one shared connection.
 /// </summary>
 public sealed class RedisKeyValueStoreTests : KeyValueStoreContractTests, IClassFixture<RedisServerFixture>, IDisposable
 {
@@ -48,13 +49,15 @@ public sealed class RedisKeyValueStoreTests : KeyValueStoreContractTests, IClass
     {
         await database.GetStore("registry").PutStringAsync("tag/docker/library/alpine:3", "v", TimeSpan.FromHours(1));
 
-        var value = await RawAsync("GET", prefix + "kv:8:registry:tag/docker/library/alpine:3");
-        var ttl = await RawAsync("PTTL", prefix + "kv:8:registry:tag/docker/library/alpine:3");
-        var index = await RawAsync("ZRANGE", prefix + "kx:8:registry", 0, -1, "WITHSCORES");
+        var value = await database.RawAsync("GET", prefix + "kv:8:registry:tag/docker/library/alpine:3");
+        var ttl = await database.RawAsync("PTTL", prefix + "kv:8:registry:tag/docker/library/alpine:3");
+        var index = await database.RawAsync("ZRANGE", prefix + "kx:8:registry", 0, -1);
+        var score = await database.RawAsync("ZSCORE", prefix + "kx:8:registry", "tag/docker/library/alpine:3");
 
-        Assert.Equal("v", Encoding.UTF8.GetString(value.Bytes!));
-        Assert.InRange(ttl.Integer, 3_500_000, 3_600_000);
-        Assert.Equal(["tag/docker/library/alpine:3", "0"], index.Items!.Select(i => Encoding.UTF8.GetString(i.Bytes!)));
+        Assert.Equal("v", (string?)value);
+        Assert.InRange((long)ttl, 3_500_000, 3_600_000);
+        Assert.Equal(["tag/docker/library/alpine:3"], Strings(index));
+        Assert.Equal(0, (double)score);
     }
 
     [Fact]
@@ -73,13 +76,13 @@ public sealed class RedisKeyValueStoreTests : KeyValueStoreContractTests, IClass
         Assert.Null(await inner.GetAsync("b:c"));
         Assert.Equal(["b:c"], await KeysAsync(outer, string.Empty));
         Assert.Equal(["c"], await KeysAsync(inner, string.Empty));
-        Assert.Equal(1, (await RawAsync("EXISTS", prefix + "kv:2:é:x")).Integer);
+        Assert.Equal(1, (long)await database.RawAsync("EXISTS", prefix + "kv:2:é:x"));
     }
 
     [Fact]
     public async Task GetAsync_OtherKeyPrefix_SeesNothingOfThisOne()
     {
-        using var other = new RedisKeyValueDatabase(new RedisKeyValueOptions { Host = "127.0.0.1", Port = server.Port, KeyPrefix = "other-" + prefix }, TimeProvider.System);
+        using var other = new RedisKeyValueDatabase(new RedisKeyValueOptions { Hosts = [new("127.0.0.1", server.Port)], KeyPrefix = "other-" + prefix }, TimeProvider.System);
         await Store.PutStringAsync("k", "mine");
 
         Assert.Null(await other.GetStore("main").GetAsync("k"));
@@ -98,7 +101,7 @@ public sealed class RedisKeyValueStoreTests : KeyValueStoreContractTests, IClass
 
         Assert.Equal(["live"], await KeysAsync(Store, string.Empty));
 
-        Assert.Equal(1, (await RawAsync("ZCARD", prefix + "kx:4:main")).Integer);
+        Assert.Equal(1, (long)await database.RawAsync("ZCARD", prefix + "kx:4:main"));
     }
 
     [Fact]
@@ -117,32 +120,34 @@ public sealed class RedisKeyValueStoreTests : KeyValueStoreContractTests, IClass
         await sweeping.PutAsync("new2", new byte[] { 1 });
         await sweeping.PutAsync("new3", new byte[] { 1 });
 
-        var index = await RawAsync("ZRANGE", prefix + "kx:5:swept", 0, -1);
-        Assert.Equal(["new1", "new2", "new3"], index.Items!.Select(i => Encoding.UTF8.GetString(i.Bytes!)));
+        var index = await database.RawAsync("ZRANGE", prefix + "kx:5:swept", 0, -1);
+        Assert.Equal(["new1", "new2", "new3"], Strings(index));
     }
 
     [Fact]
-    public async Task Operations_InSequence_ReuseOneConnection()
+    public async Task Operations_InSequence_ShareOneConnection()
     {
         await Store.PutStringAsync("warm", "up");
-        var before = await ConnectionsReceivedAsync(database);
+        var before = await server.ConnectionsReceivedAsync();
+        var id = await database.ConnectionIdAsync();
 
         for (var i = 0; i < 50; i++)
         {
             await Store.PutStringAsync("k", i.ToString(CultureInfo.InvariantCulture));
             Assert.Equal(i.ToString(CultureInfo.InvariantCulture), await Store.GetStringAsync("k"));
+            await KeysAsync(Store, "k");
         }
 
-        Assert.Equal(before, await ConnectionsReceivedAsync(database));
-        Assert.Equal(1, database.Pool.IdleCount);
+        Assert.Equal(before, await server.ConnectionsReceivedAsync());
+        Assert.Equal(id, await database.ConnectionIdAsync());
     }
 
     [Fact]
-    public async Task Operations_ManyConcurrentCallers_ShareAtMostMaxConnections()
+    public async Task Operations_ManyConcurrentCallers_ShareOneConnection()
     {
-        var small = NewDatabase(maxConnections: 2);
-        var store = small.GetStore("main");
-        var before = await ConnectionsReceivedAsync(small);
+        var fresh = NewDatabase();
+        var store = fresh.GetStore("main");
+        var before = await server.ConnectionsReceivedAsync();
 
         await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(async () =>
         {
@@ -152,9 +157,35 @@ public sealed class RedisKeyValueStoreTests : KeyValueStoreContractTests, IClass
         })));
 
         Assert.Equal(40, (await KeysAsync(store, "c")).Count);
-        // The first INFO opened one connection; the callers opened at most one more.
-        Assert.InRange(await ConnectionsReceivedAsync(small) - before, 0, 1);
-        Assert.InRange(small.Pool.IdleCount, 1, 2);
+        // The forty callers opened the new database's one connection between them.
+        Assert.Equal(before + 1, await server.ConnectionsReceivedAsync());
+    }
+
+    [Fact]
+    public async Task ListKeysAsync_Repeatedly_SendsTheScriptOnceThenItsHash()
+    {
+        await Store.PutStringAsync("k", "v");
+        Assert.Equal(["k"], await KeysAsync(Store, string.Empty));
+        var (evals, evalShas) = (await server.CommandCallsAsync("EVAL"), await server.CommandCallsAsync("EVALSHA"));
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(["k"], await KeysAsync(Store, string.Empty));
+        }
+
+        Assert.Equal(evals, await server.CommandCallsAsync("EVAL"));
+        Assert.Equal(evalShas + 5, await server.CommandCallsAsync("EVALSHA"));
+    }
+
+    [Fact]
+    public async Task ListKeysAsync_ScriptFlushedOnTheServer_LoadsItAgain()
+    {
+        await Store.PutStringAsync("k", "v");
+        Assert.Equal(["k"], await KeysAsync(Store, string.Empty));
+
+        Assert.Equal("OK", (string?)await database.RawAsync("SCRIPT", "FLUSH"));
+
+        Assert.Equal(["k"], await KeysAsync(Store, string.Empty));
     }
 
     [Fact]
@@ -165,33 +196,22 @@ public sealed class RedisKeyValueStoreTests : KeyValueStoreContractTests, IClass
 
         disposable.Dispose();
 
-        Assert.Equal(0, disposable.Pool.IdleCount);
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await disposable.GetStore("main").GetAsync("k"));
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await disposable.GetStore("main").PutStringAsync("k", "v"));
     }
 
-    /// <summary>Connections the server has accepted so far, asked through <paramref name="through"/>'s own pool.</summary>
-    private static async Task<long> ConnectionsReceivedAsync(RedisKeyValueDatabase through)
-    {
-        var info = Encoding.UTF8.GetString((await through.Pool.ExecuteAsync("INFO", [RedisCommand.Create("INFO", "stats")], default))[0].Bytes!);
-        var line = info.Split("\r\n").Single(l => l.StartsWith("total_connections_received:", StringComparison.Ordinal));
-        return long.Parse(line["total_connections_received:".Length..], CultureInfo.InvariantCulture);
-    }
+    private static List<string> Strings(RedisResult reply) => [.. ((RedisResult[])reply!).Select(item => (string)item!)];
 
-    private async Task<RespReply> RawAsync(string command, params object[] arguments) =>
-        (await database.Pool.ExecuteAsync(command, [RedisCommand.Create(command, arguments)], default))[0];
-
-    private RedisKeyValueDatabase NewDatabase(int listPageSize = 500, TimeSpan? purgeInterval = null, int purgeBatchSize = 500, int maxConnections = 16)
+    private RedisKeyValueDatabase NewDatabase(int listPageSize = 500, TimeSpan? purgeInterval = null, int purgeBatchSize = 500)
     {
         var created = new RedisKeyValueDatabase(
             new RedisKeyValueOptions
             {
-                Host = "127.0.0.1",
-                Port = server.Port,
+                Hosts = [new("127.0.0.1", server.Port)],
                 KeyPrefix = prefix,
                 ListPageSize = listPageSize,
                 PurgeInterval = purgeInterval ?? TimeSpan.FromMinutes(1),
                 PurgeBatchSize = purgeBatchSize,
-                MaxConnections = maxConnections,
             },
             TimeProvider.System);
         databases.Add(created);

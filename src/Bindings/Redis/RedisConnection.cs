@@ -1,157 +1,186 @@
 using Edge.Tls;
-using System.Net.Security;
-using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
 
 namespace Edge.Bindings.Redis;
 
 /// <summary>
-/// One connection to Redis, used by one caller at a time (the pool sees to that): commands are written as a
-/// pipeline and their replies read in order. Any failure or cancellation mid-exchange leaves the stream at an
-/// unknown position, so the connection marks itself broken and is never reused.
+/// The one multiplexed connection of a <see cref="RedisKeyValueDatabase"/> (StackExchange.Redis's
+/// <see cref="ConnectionMultiplexer"/>): opened on first use, so a host starts while Redis is down, and shared by
+/// every operation of every namespace. Reconnecting, and following a Sentinel's failover, are the library's.
 /// </summary>
-internal sealed class RedisConnection : IDisposable
+/// <remarks>
+/// An operation:
+/// 1. waits for the connection (the first one opens it, bounded by the connect timeout; once the library has
+///    tried, operations no longer wait for it: while Redis is unreachable they fail at once, as it queues nothing);
+/// 2. sends its commands and waits for the reply, bounded by the operation timeout and the caller's token.
+/// Every failure becomes a <see cref="RedisException"/> naming the endpoint and the operation, except the caller's
+/// own cancellation, which stays an <see cref="OperationCanceledException"/>. The library cannot withdraw a command
+/// once written, so after a cancellation or a timeout the command may still complete on the server.
+/// </remarks>
+internal sealed partial class RedisConnection : IDisposable
 {
-    private readonly Socket socket;
-    private readonly Stream stream;
-    private readonly RespReader reader;
-    private readonly RespWriter writer;
+    private readonly RedisKeyValueOptions options;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly ConfigurationOptions configuration;
+    private readonly Lock gate = new();
+    private Task<ConnectionMultiplexer>? connecting;
+    private bool disposed;
 
-    private RedisConnection(Socket socket, Stream stream)
+    public RedisConnection(RedisKeyValueOptions options, TimeProvider time, ILogger logger)
     {
-        this.socket = socket;
-        this.stream = stream;
-        reader = new RespReader(stream);
-        writer = new RespWriter(stream);
+        this.options = options;
+        this.time = time;
+        this.logger = logger;
+        var validator = options.UseTls
+            ? new PeerCertificateValidator(options.TrustedCertificates, "the Redis server", "Edge:KeyValue:CaCertificatePath")
+            : null;
+        configuration = CreateConfiguration(validator);
     }
 
-    /// <summary>True once an exchange failed; the connection must then be disposed, not reused.</summary>
-    public bool IsBroken { get; private set; }
+    /// <summary>Where the connection goes, for messages: never credentials.</summary>
+    public string Endpoint => options.Endpoint;
 
     /// <summary>
-    /// Opens a connection: TCP, TLS when configured (the certificate checked by <paramref name="validator"/>), then
-    /// AUTH and SELECT as one pipeline. Failures surface as the transport's exceptions or a
-    /// <see cref="RedisException"/> carrying Redis's refusal; the caller bounds the time through the token.
+    /// Runs <paramref name="command"/> (which sends commands on the database it is given and returns their
+    /// outcome) and returns its result. <paramref name="operation"/> names it in messages.
     /// </summary>
-    public static async Task<RedisConnection> OpenAsync(RedisKeyValueOptions options, PeerCertificateValidator? validator, CancellationToken cancellationToken)
+    /// <exception cref="RedisException">Redis unreachable, too slow, or it answered with an error.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The connection was disposed.</exception>
+    public async Task<T> ExecuteAsync<T>(string operation, Func<IDatabase, Task<T>> command, CancellationToken cancellationToken)
     {
-        // 1. TCP (both address families for a host name; no Nagle delay, since every exchange is a request-reply).
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        Stream? stream = null;
+        ArgumentNullException.ThrowIfNull(command);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // 1. Connection.
+        var multiplexer = await GetMultiplexerAsync(operation, cancellationToken);
+
+        // 2. Commands and reply. The library times commands out on its heartbeat (once a second), so the timeout
+        //    is kept here too, to the millisecond.
+        Task<T> pending;
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-            await socket.ConnectAsync(options.Host, options.Port, cancellationToken);
-            stream = new NetworkStream(socket, ownsSocket: true);
-
-            // 2. TLS.
-            if (options.UseTls)
-            {
-                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-                stream = tls;
-                string? rejection = null;
-                try
-                {
-                    await tls.AuthenticateAsClientAsync(
-                        new SslClientAuthenticationOptions
-                        {
-                            TargetHost = options.Host,
-                            RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
-                                (rejection = validator!.Check(certificate, chain, errors, options.Host)) is null,
-                        },
-                        cancellationToken);
-                }
-                catch (System.Security.Authentication.AuthenticationException ex) when (rejection is not null)
-                {
-                    throw new RedisException($"TLS with Redis at {options.Endpoint} failed: {rejection}.", ex);
-                }
-            }
-
-            // 3. AUTH and SELECT.
-            var connection = new RedisConnection(socket, stream);
-            var handshake = new List<RedisCommand>(2);
-            if (options.Password is not null)
-            {
-                handshake.Add(options.Username is null
-                    ? RedisCommand.Create("AUTH", options.Password)
-                    : RedisCommand.Create("AUTH", options.Username, options.Password));
-            }
-
-            if (options.Database != 0)
-            {
-                handshake.Add(RedisCommand.Create("SELECT", options.Database));
-            }
-
-            if (handshake.Count > 0)
-            {
-                var replies = await connection.ExecuteAsync(handshake, cancellationToken);
-                for (var i = 0; i < replies.Length; i++)
-                {
-                    if (replies[i].Kind == RespKind.Error)
-                    {
-                        connection.Dispose();
-                        throw new RedisException($"Redis at {options.Endpoint} refused {handshake[i].Name}: {replies[i].Text}") { ServerError = replies[i].Text };
-                    }
-                }
-            }
-
-            return connection;
+            pending = command(multiplexer.GetDatabase(options.Database));
         }
-        catch
+        catch (Exception ex) when (IsLibraryFailure(ex))
         {
-            if (stream is not null)
-            {
-                await stream.DisposeAsync();
-            }
-            else
-            {
-                socket.Dispose();
-            }
-
-            throw;
+            throw Translate(ex, operation);
         }
-    }
 
-    /// <summary>Sends <paramref name="commands"/> in one write and reads one reply for each, in order.</summary>
-    public async Task<RespReply[]> ExecuteAsync(IReadOnlyList<RedisCommand> commands, CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(IsBroken, this);
         try
         {
-            await writer.WriteAsync(commands, cancellationToken);
-            var replies = new RespReply[commands.Count];
-            for (var i = 0; i < replies.Length; i++)
+            await ((Task)pending).WaitAsync(options.OperationTimeout, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!pending.IsCompleted)
             {
-                replies[i] = await reader.ReadAsync(cancellationToken);
+                // Abandoned, not withdrawn: the command may still complete on the server.
+                Observe(pending);
+                cancellationToken.ThrowIfCancellationRequested();
+                throw TimedOut(operation);
             }
 
-            return replies;
+            return await pending;
         }
-        catch
+        catch (Exception ex) when (IsLibraryFailure(ex))
         {
-            IsBroken = true;
-            throw;
+            throw Translate(ex, operation);
         }
     }
 
     /// <summary>
-    /// False when the idle connection has been closed by the server (or anything arrived unasked, which RESP2
-    /// without pub/sub never sends): a readable idle socket means end of stream or garbage.
+    /// The multiplexer, opening it on first use (bounded by the connect timeout, the wait by
+    /// <paramref name="cancellationToken"/>). A failed opening is tried again by the next operation.
     /// </summary>
-    public bool LooksAlive()
+    internal async Task<ConnectionMultiplexer> GetMultiplexerAsync(string operation, CancellationToken cancellationToken)
     {
+        Task<ConnectionMultiplexer> opening;
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (connecting is null || connecting.IsFaulted || connecting.IsCanceled)
+            {
+                connecting = OpenAsync();
+                Observe(connecting);
+            }
+
+            opening = connecting;
+        }
+
         try
         {
-            return !IsBroken && !socket.Poll(0, SelectMode.SelectRead);
+            await ((Task)opening).WaitAsync(options.ConnectTimeout, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!opening.IsCompleted)
+            {
+                // The opening goes on for the operations after this one.
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new RedisException($"Could not connect to Redis at {Endpoint} within {options.ConnectTimeout} ({operation}).");
+            }
+
+            return await opening;
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (IsLibraryFailure(ex))
         {
-            return false;
+            throw Translate(ex, operation);
         }
     }
 
+    /// <summary>Closes the connection; later operations throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
-        IsBroken = true;
-        stream.Dispose();
+        Task<ConnectionMultiplexer>? opened;
+        lock (gate)
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
+            opened = connecting;
+        }
+
+        // Now, or once opened: an opening that sees the flag first closes the multiplexer itself and fails.
+        opened?.ContinueWith(
+            static task => task.Result.Dispose(),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
+
+    private async Task<ConnectionMultiplexer> OpenAsync()
+    {
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration);
+        multiplexer.ConnectionFailed += OnConnectionFailed;
+        multiplexer.ConnectionRestored += OnConnectionRestored;
+        lock (gate)
+        {
+            if (disposed)
+            {
+                multiplexer.Dispose();
+                throw new ObjectDisposedException(nameof(RedisConnection));
+            }
+        }
+
+        if (multiplexer.IsConnected)
+        {
+            Interlocked.Exchange(ref reachable, 1);
+            RedisKeyValueLog.Connected(logger, Endpoint, options.UseTls);
+        }
+        else
+        {
+            await FailedAttemptReportedAsync();
+            ReportUnavailable(Endpoint, DescribeLastAttempt() ?? "no server answered");
+        }
+
+        return multiplexer;
+    }
+
+    /// <summary>Keeps a task whose outcome nobody awaits any more from raising an unobserved exception.</summary>
+    internal static void Observe(Task task) =>
+        task.ContinueWith(
+            static t => _ = t.Exception,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
 }

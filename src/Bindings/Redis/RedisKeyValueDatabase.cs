@@ -8,8 +8,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Edge.Bindings.Redis;
 
 /// <summary>
-/// A Redis server holding every key-value namespace of the host (and of other hosts sharing it); hands out a
-/// <see cref="RedisKeyValueStore"/> per namespace over one <see cref="RedisConnectionPool"/>.
+/// A Redis server (or the primary a Sentinel names) holding every key-value namespace of the host (and of other
+/// hosts sharing it); hands out a <see cref="RedisKeyValueStore"/> per namespace over one multiplexed
+/// <see cref="RedisConnection"/>.
 /// </summary>
 /// <remarks>
 /// Layout, with <c>P</c> the key prefix (written right before the rest, such as <c>edge:kv:8:registry:tag/…</c>) and <c>N</c> the namespace's length in UTF-8 bytes (so no namespace's
@@ -19,15 +20,17 @@ namespace Edge.Bindings.Redis;
 /// <item><c>Pkx:N:namespace</c>: a sorted set, every score 0, of the namespace's keys: the listing index,
 /// read in byte order with ZRANGEBYLEX. Entries whose value expired are removed when a listing or a sweep meets them.</item>
 /// </list>
-/// Plain Redis (standalone or with replicas), not Redis Cluster: a put and a listing touch two keys atomically.
-/// The commands used are GET, SET, DEL, ZADD, ZREM, MULTI/EXEC and EVAL (listing and sweeping).
-/// Connections open on first use, so a host starts even while Redis is down; operations then fail until it is back.
+/// Plain Redis (standalone, with replicas, or under Sentinel), not Redis Cluster: a put and a listing touch two keys
+/// atomically. The commands used are GET, SET/SETEX/PSETEX, UNLINK, ZADD, ZREM, MULTI/EXEC, and EVALSHA (listing
+/// and sweeping; the script is loaded once with SCRIPT LOAD, and again by the library when a restarted server has
+/// forgotten it).
+/// The connection opens on first use, so a host starts even while Redis is down; operations then fail until it is back.
 /// </remarks>
 internal sealed class RedisKeyValueDatabase : IKeyValueDatabase
 {
     private readonly ConcurrentDictionary<string, RedisKeyValueStore> stores = new(StringComparer.Ordinal);
 
-    public RedisKeyValueDatabase(RedisKeyValueOptions options, TimeProvider timeProvider, ILogger<RedisKeyValueDatabase>? logger = null)
+    public RedisKeyValueDatabase(RedisKeyValueOptions options, TimeProvider timeProvider, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -37,7 +40,7 @@ internal sealed class RedisKeyValueDatabase : IKeyValueDatabase
         Options = options;
         TimeProvider = timeProvider;
         Logger = logger ?? (ILogger)NullLogger.Instance;
-        Pool = new RedisConnectionPool(options, timeProvider, Logger);
+        Connection = new RedisConnection(options, timeProvider, Logger);
     }
 
     internal RedisKeyValueOptions Options { get; }
@@ -46,7 +49,7 @@ internal sealed class RedisKeyValueDatabase : IKeyValueDatabase
 
     internal ILogger Logger { get; }
 
-    internal RedisConnectionPool Pool { get; }
+    internal RedisConnection Connection { get; }
 
     /// <summary>The store of <paramref name="namespace"/>; the same instance for the same name.</summary>
     public RedisKeyValueStore GetStore(string @namespace)
@@ -58,8 +61,8 @@ internal sealed class RedisKeyValueDatabase : IKeyValueDatabase
 
     IKeyValueStore IKeyValueDatabase.GetStore(string @namespace) => GetStore(@namespace);
 
-    /// <summary>Closes the connections.</summary>
-    public void Dispose() => Pool.Dispose();
+    /// <summary>Closes the connection.</summary>
+    public void Dispose() => Connection.Dispose();
 
     /// <summary>The start of the Redis key of every value in <paramref name="namespace"/>: the key itself follows.</summary>
     internal byte[] ValueKeyPrefix(string @namespace) => Encoding.UTF8.GetBytes(Options.KeyPrefix + "kv:" + Qualified(@namespace) + ":");

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using Edge.Functions;
+using StackExchange.Redis;
 
 namespace Edge.Bindings.Redis;
 
@@ -10,8 +11,9 @@ namespace Edge.Bindings.Redis;
 /// <see cref="RedisKeyValueDatabase.GetStore"/>.
 /// </summary>
 /// <remarks>
-/// A put is <c>SET value [PX ttl]</c> plus <c>ZADD index 0 key</c> in one MULTI/EXEC; a delete is <c>DEL</c> plus
-/// <c>ZREM</c> the same way; expiry is Redis's own, so an expired key reads as absent on every host at once.
+/// A put is <c>SET</c> (<c>SETEX</c>/<c>PSETEX</c> with a TTL) plus <c>ZADD index 0 key</c> in one MULTI/EXEC; a
+/// delete is <c>UNLINK</c> plus <c>ZREM</c> the same way; expiry is Redis's own, so an expired key reads as absent
+/// on every host at once.
 /// Listing order is Redis's lexicographic order of the index, which is UTF-8 byte (code point) order. It equals
 /// .NET ordinal order except between characters above U+FFFF and those in U+E000..U+FFFF, which no protocol key
 /// uses.
@@ -21,11 +23,12 @@ internal sealed class RedisKeyValueStore : IKeyValueStore
     /// <summary>
     /// One page of the index: the members in range, then for each whether its value still exists; members of
     /// expired values leave the index in the same atomic step, so a concurrent put cannot lose its entry.
-    /// Returns the number of members scanned, the last one (or nil), then the live ones in order.
+    /// Returns the number of members scanned, the last one (empty when none: keys never are), then the live ones
+    /// in order. The library sends it once (SCRIPT LOAD) and then by its SHA1 (EVALSHA).
     /// </summary>
     private const string PageScript = """
         local members = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
-        local reply = { #members, members[#members] or false }
+        local reply = { #members, members[#members] or '' }
         for _, member in ipairs(members) do
           if redis.call('EXISTS', ARGV[4] .. member) == 1 then
             reply[#reply + 1] = member
@@ -35,9 +38,6 @@ internal sealed class RedisKeyValueStore : IKeyValueStore
         end
         return reply
         """;
-
-    private static readonly RedisCommand Multi = RedisCommand.Create("MULTI");
-    private static readonly RedisCommand Exec = RedisCommand.Create("EXEC");
 
     private readonly RedisKeyValueDatabase database;
     private readonly byte[] valueKeyPrefix;
@@ -59,14 +59,9 @@ internal sealed class RedisKeyValueStore : IKeyValueStore
     public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         KeyValueKeys.Validate(key, nameof(key));
-        var replies = await database.Pool.ExecuteAsync("GET", [RedisCommand.Create("GET", ValueKey(key))], cancellationToken);
-        var reply = Check(replies[0], "GET");
-        return reply.Kind switch
-        {
-            RespKind.Null => null,
-            RespKind.BulkString => reply.Bytes,
-            _ => throw Unexpected("GET", reply),
-        };
+        var valueKey = ValueKey(Encoding.UTF8.GetBytes(key));
+        var value = await database.Connection.ExecuteAsync("GET", db => db.StringGetAsync(valueKey), cancellationToken);
+        return (byte[]?)value;
     }
 
     public async ValueTask PutAsync(string key, ReadOnlyMemory<byte> value, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
@@ -83,12 +78,20 @@ internal sealed class RedisKeyValueStore : IKeyValueStore
         }
 
         var member = Encoding.UTF8.GetBytes(key);
-        // Round up so a short TTL never expires early. TimeSpan.MaxValue is 9.2e14 ms, which Redis accepts.
-        var set = timeToLive is { } t
-            ? RedisCommand.Create("SET", ValueKey(member), value, "PX", (long)Math.Ceiling(t.TotalMilliseconds))
-            : RedisCommand.Create("SET", ValueKey(member), value);
-        var replies = await database.Pool.ExecuteAsync("PUT", [Multi, set, RedisCommand.Create("ZADD", indexKey, 0, member), Exec], cancellationToken);
-        CheckTransaction(replies, "SET", "ZADD");
+        var valueKey = ValueKey(member);
+        TimeSpan? expiry = timeToLive is { } t ? WholeMilliseconds(t) : null;
+        await database.Connection.ExecuteAsync(
+            "PUT",
+            async db =>
+            {
+                var transaction = db.CreateTransaction();
+                var set = transaction.StringSetAsync(valueKey, value, expiry, When.Always);
+                var add = transaction.SortedSetAddAsync(indexKey, member, 0);
+                await CommitAsync(transaction, set, add);
+                await set;
+                return await add;
+            },
+            cancellationToken);
         await PurgeExpiredIfDueAsync();
     }
 
@@ -96,13 +99,21 @@ internal sealed class RedisKeyValueStore : IKeyValueStore
     {
         KeyValueKeys.Validate(key, nameof(key));
         var member = Encoding.UTF8.GetBytes(key);
-        var replies = await database.Pool.ExecuteAsync(
+        var valueKey = ValueKey(member);
+        return await database.Connection.ExecuteAsync(
             "DELETE",
-            [Multi, RedisCommand.Create("DEL", ValueKey(member)), RedisCommand.Create("ZREM", indexKey, member), Exec],
+            async db =>
+            {
+                var transaction = db.CreateTransaction();
+                var delete = transaction.KeyDeleteAsync(valueKey);
+                var remove = transaction.SortedSetRemoveAsync(indexKey, member);
+                await CommitAsync(transaction, delete, remove);
+                await remove;
+
+                // DEL counts only a live key: Redis drops an expired one before the command sees it.
+                return await delete;
+            },
             cancellationToken);
-        var results = CheckTransaction(replies, "DEL", "ZREM");
-        // DEL counts only a live key: Redis drops an expired one before the command sees it.
-        return results[0].Integer > 0;
     }
 
     public async IAsyncEnumerable<string> ListKeysAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -132,6 +143,40 @@ internal sealed class RedisKeyValueStore : IKeyValueStore
     }
 
     /// <summary>
+    /// Sends MULTI, the queued commands and EXEC. Should EXEC fail, the queued commands fail with it and nobody
+    /// awaits them, so they are observed here.
+    /// </summary>
+    private async Task CommitAsync(ITransaction transaction, params Task[] queued)
+    {
+        var execute = transaction.ExecuteAsync();
+        foreach (var task in queued)
+        {
+            RedisConnection.Observe(task);
+        }
+
+        if (!await execute)
+        {
+            // Only a transaction with conditions can be discarded, and these have none.
+            throw new RedisException($"Redis at {database.Connection.Endpoint} discarded a transaction without conditions.");
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="ttl"/> in whole milliseconds (Redis's unit), rounded up so a short TTL never expires early;
+    /// <see cref="TimeSpan.MaxValue"/>, 9.2e14 ms, is rounded down instead, and Redis takes it.
+    /// </summary>
+    private static TimeSpan WholeMilliseconds(TimeSpan ttl)
+    {
+        var milliseconds = ttl.Ticks / TimeSpan.TicksPerMillisecond;
+        if (ttl.Ticks % TimeSpan.TicksPerMillisecond != 0 && milliseconds < TimeSpan.MaxValue.Ticks / TimeSpan.TicksPerMillisecond)
+        {
+            milliseconds++;
+        }
+
+        return TimeSpan.FromMilliseconds(milliseconds);
+    }
+
+    /// <summary>
     /// The least byte string above every string starting with <paramref name="prefix"/>: its last byte plus one.
     /// UTF-8 never holds 0xFF, so there always is one.
     /// </summary>
@@ -144,24 +189,23 @@ internal sealed class RedisKeyValueStore : IKeyValueStore
 
     private async Task<(long Scanned, byte[]? Last, List<string> Live)> ReadPageAsync(byte[] min, byte[] max, int count, CancellationToken cancellationToken)
     {
-        var replies = await database.Pool.ExecuteAsync(
-            "LIST",
-            [RedisCommand.Create("EVAL", PageScript, 1, indexKey, min, max, count, valueKeyPrefix)],
-            cancellationToken);
-        var reply = Check(replies[0], "EVAL");
-        if (reply.Kind != RespKind.Array || reply.Items!.Count < 2 || reply.Items[0].Kind != RespKind.Integer)
+        RedisKey[] keys = [indexKey];
+        RedisValue[] arguments = [min, max, count, valueKeyPrefix];
+        var reply = await database.Connection.ExecuteAsync("LIST", db => db.ScriptEvaluateAsync(PageScript, keys, arguments), cancellationToken);
+        var items = reply.Resp2Type == ResultType.Array ? (RedisResult[]?)reply : null;
+        if (items is null || items.Length < 2 || items[0].Resp2Type != ResultType.Integer)
         {
-            throw Unexpected("EVAL", reply);
+            throw Unexpected(reply);
         }
 
-        var items = reply.Items;
-        var live = new List<string>(items.Count - 2);
-        for (var i = 2; i < items.Count; i++)
+        var live = new List<string>(items.Length - 2);
+        for (var i = 2; i < items.Length; i++)
         {
-            live.Add(Encoding.UTF8.GetString(items[i].Bytes ?? throw Unexpected("EVAL", reply)));
+            live.Add(Encoding.UTF8.GetString((byte[]?)items[i] ?? throw Unexpected(reply)));
         }
 
-        return (items[0].Integer, items[1].Bytes, live);
+        var last = (byte[]?)items[1];
+        return ((long)items[0], last is { Length: > 0 } ? last : null, live);
     }
 
     /// <summary>
@@ -198,38 +242,8 @@ internal sealed class RedisKeyValueStore : IKeyValueStore
         }
     }
 
-    /// <summary>Replies of MULTI, the queued commands and EXEC; returns the results of the queued commands.</summary>
-    private IReadOnlyList<RespReply> CheckTransaction(RespReply[] replies, params string[] queued)
-    {
-        Check(replies[0], "MULTI");
-        for (var i = 0; i < queued.Length; i++)
-        {
-            Check(replies[i + 1], queued[i]);
-        }
-
-        var exec = Check(replies[^1], "EXEC");
-        if (exec.Kind != RespKind.Array || exec.Items!.Count != queued.Length)
-        {
-            throw Unexpected("EXEC", exec);
-        }
-
-        for (var i = 0; i < queued.Length; i++)
-        {
-            Check(exec.Items[i], queued[i]);
-        }
-
-        return exec.Items;
-    }
-
-    private RespReply Check(RespReply reply, string command) =>
-        reply.Kind == RespKind.Error
-            ? throw new RedisException($"Redis at {database.Options.Endpoint} answered {command} with an error: {reply.Text}") { ServerError = reply.Text }
-            : reply;
-
-    private RedisException Unexpected(string command, RespReply reply) =>
-        new($"Redis at {database.Options.Endpoint} answered {command} with an unexpected {reply}.");
-
-    private byte[] ValueKey(string key) => ValueKey(Encoding.UTF8.GetBytes(key));
+    private RedisException Unexpected(RedisResult reply) =>
+        new($"Redis at {database.Connection.Endpoint} answered LIST with an unexpected {reply.Resp2Type} reply.");
 
     private byte[] ValueKey(byte[] member) => [.. valueKeyPrefix, .. member];
 }

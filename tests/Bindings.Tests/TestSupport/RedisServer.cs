@@ -5,32 +5,40 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using StackExchange.Redis;
 
 namespace Edge.Bindings.Tests.TestSupport;
 
 /// <summary>
-/// A real <c>redis-server</c> on 127.0.0.1 (no persistence, its own directory), for the Redis key-value tests.
-/// Never skips: a missing <c>redis-server</c> fails the test, naming the apt package scripts/test.sh installs.
-/// Can be stopped (killed, like a crash) and started again on the same port.
+/// A real <c>redis-server</c> on 127.0.0.1 (no persistence, its own directory), for the Redis key-value tests; or a
+/// Sentinel (the same executable with <c>--sentinel</c>, which is all Debian's redis-sentinel package adds) watching
+/// one. Never skips: a missing <c>redis-server</c> fails the test, naming the apt package scripts/test.sh installs.
+/// Can be stopped (killed, like a crash) and started again on the same port, or paused (SIGSTOP) to hang.
 /// </summary>
 internal sealed class RedisServer : IDisposable
 {
     private readonly TempDirectory directory = new();
     private readonly IReadOnlyList<string> extraArguments;
+    private readonly string? sentinelConfig;
     private readonly StringBuilder output = new();
     private readonly Lock outputGate = new();
     private Process? process;
+    private ConnectionMultiplexer? admin;
 
-    private RedisServer(int port, bool tls, IReadOnlyList<string> extraArguments)
+    private RedisServer(int port, bool tls, IReadOnlyList<string> extraArguments, string? sentinelConfig = null)
     {
         Port = port;
         Tls = tls;
         this.extraArguments = extraArguments;
+        this.sentinelConfig = sentinelConfig;
     }
 
     public int Port { get; }
 
     public bool Tls { get; }
+
+    /// <summary>Whether this is a Sentinel rather than a Redis server.</summary>
+    public bool IsSentinel => sentinelConfig is not null;
 
     /// <summary>The server's directory, for files such as certificates.</summary>
     public TempDirectory Directory => directory;
@@ -71,6 +79,35 @@ internal sealed class RedisServer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a Sentinel watching <paramref name="primary"/> as <paramref name="service"/>, quorum 1, deciding fast
+    /// (down after 500 ms, failover timeout 2 s); <paramref name="settings"/> are more lines of its configuration,
+    /// such as <c>requirepass</c> or <c>sentinel auth-pass SERVICE PASSWORD</c>.
+    /// </summary>
+    public static async Task<RedisServer> StartSentinelAsync(string service, RedisServer primary, params string[] settings)
+    {
+        ArgumentNullException.ThrowIfNull(primary);
+        var config = string.Join(
+            '\n',
+            [
+                string.Create(CultureInfo.InvariantCulture, $"sentinel monitor {service} 127.0.0.1 {primary.Port} 1"),
+                $"sentinel down-after-milliseconds {service} 500",
+                $"sentinel failover-timeout {service} 2000",
+                .. settings,
+            ]);
+        var sentinel = new RedisServer(FreePort(), tls: false, [], config + "\n");
+        try
+        {
+            await sentinel.StartAgainAsync();
+            return sentinel;
+        }
+        catch
+        {
+            sentinel.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Starts the server again on the same port, after <see cref="Kill"/>.</summary>
     public async Task StartAgainAsync()
     {
@@ -83,9 +120,26 @@ internal sealed class RedisServer : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        string[] common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.Path, "--daemonize", "no"];
-        string[] listen = Tls ? ["--port", "0", "--tls-port", port] : ["--port", port];
-        foreach (var argument in common.Concat(listen).Concat(extraArguments))
+        IEnumerable<string> arguments;
+        if (sentinelConfig is not null)
+        {
+            // A Sentinel rewrites its configuration file as it learns the topology, so it gets one of its own.
+            var path = directory.Combine("sentinel.conf");
+            if (!File.Exists(path))
+            {
+                await File.WriteAllTextAsync(path, sentinelConfig);
+            }
+
+            arguments = [path, "--sentinel", "--bind", "127.0.0.1", "--port", port, "--dir", directory.Path, "--daemonize", "no"];
+        }
+        else
+        {
+            string[] common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.Path, "--daemonize", "no"];
+            string[] listen = Tls ? ["--port", "0", "--tls-port", port] : ["--port", port];
+            arguments = common.Concat(listen).Concat(extraArguments);
+        }
+
+        foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
         }
@@ -121,6 +175,42 @@ internal sealed class RedisServer : IDisposable
         throw new InvalidOperationException($"redis-server did not accept connections on port {port}.{Environment.NewLine}{Output}");
     }
 
+    /// <summary>
+    /// This server (or Sentinel) through a connection of the test's own with admin rights, opened on first use and
+    /// kept; <paramref name="password"/> is the one its first use authenticates with.
+    /// </summary>
+    public async Task<IServer> AdminAsync(string? password = null)
+    {
+        if (admin is null)
+        {
+            var options = new ConfigurationOptions
+            {
+                AbortOnConnectFail = false,
+                AllowAdmin = true,
+                ConnectTimeout = 5000,
+                AsyncTimeout = 5000,
+                Password = password,
+                ConfigurationChannel = string.Empty,
+                TieBreaker = string.Empty,
+                CommandMap = IsSentinel ? CommandMap.Sentinel : CommandMap.Default,
+            };
+            options.EndPoints.Add(IPAddress.Loopback, Port);
+            admin = await ConnectionMultiplexer.ConnectAsync(options);
+        }
+
+        return admin.GetServer(IPAddress.Loopback, Port);
+    }
+
+    /// <summary>Sends one command to this server (or Sentinel) through <see cref="AdminAsync"/>'s connection.</summary>
+    public async Task<RedisResult> CommandAsync(string command, object[] arguments, string? password = null) =>
+        await (await AdminAsync(password)).ExecuteAsync(command, arguments);
+
+    /// <summary>Pauses the server (SIGSTOP): its sockets stay open and it answers nothing until <see cref="Resume"/>.</summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    /// <summary>Lets a paused server run again (SIGCONT).</summary>
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
     /// <summary>Kills the server (SIGKILL, as a crash) and waits until it is gone.</summary>
     public void Kill()
     {
@@ -149,8 +239,21 @@ internal sealed class RedisServer : IDisposable
 
     public void Dispose()
     {
+        admin?.Dispose();
         Kill();
         directory.Dispose();
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        var target = process ?? throw new InvalidOperationException("The server is not running.");
+        using var kill = Process.Start(new ProcessStartInfo("kill", [signal, target.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("kill did not start.");
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill {signal} {target.Id} exited with {kill.ExitCode}.");
+        }
     }
 
     private static int FreePort()

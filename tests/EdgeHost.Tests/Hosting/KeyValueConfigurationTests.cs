@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Edge.Host.Tests.Hosting;
 
-/// <summary><c>Edge:KeyValue</c> in the host: its errors reported with every other one, and a Redis that is down at start.</summary>
+/// <summary><c>Edge:KeyValue</c> in the host: its errors reported with every other one, and a Redis (or its Sentinels) down at start.</summary>
 public sealed class KeyValueConfigurationTests : IDisposable
 {
     private const string Secret = "hunter2-not-for-logs";
@@ -43,6 +43,23 @@ public sealed class KeyValueConfigurationTests : IDisposable
         Assert.Equal("RedisKeyValueStore", store.GetType().Name);
         var ex = await Assert.ThrowsAnyAsync<IOException>(async () => await store.GetAsync("k"));
         Assert.Contains("Could not connect to Redis at 127.0.0.1:1", ex.Message, StringComparison.Ordinal);
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task Build_SentinelsDown_HostStartsAndBindsTheRedisStore()
+    {
+        await using var app = EdgeApplication.Build(null, [], Settings(
+            ("Edge:KeyValue:Type", "redis"),
+            ("Edge:KeyValue:Url", $"redis+sentinel://:{Secret}@127.0.0.1:1,127.0.0.1:2/mymaster"),
+            ("Edge:KeyValue:ConnectTimeout", "00:00:02")));
+        await app.StartAsync();
+
+        var store = app.Services.GetRequiredService<BindingProvider>().GetKeyValue("registry");
+
+        var ex = await Assert.ThrowsAnyAsync<IOException>(async () => await store.GetAsync("k"));
+        Assert.StartsWith("Could not connect to Redis at mymaster via Sentinel 127.0.0.1:1,127.0.0.1:2", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, ex.ToString(), StringComparison.Ordinal);
         await app.StopAsync();
     }
 
