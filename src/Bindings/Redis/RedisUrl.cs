@@ -64,21 +64,11 @@ internal sealed class RedisUrl
 
         if (text.StartsWith("rediss+sentinel://", StringComparison.OrdinalIgnoreCase))
         {
-            errors.Add($"Edge:KeyValue:Url '{Redact(text)}': TLS with Sentinel (rediss+sentinel://) is not supported; use redis+sentinel:// on a trusted network, or rediss:// to one server.");
+            errors.Add($"Edge:KeyValue:Url '{UrlRedaction.Redact(text)}': TLS with Sentinel (rediss+sentinel://) is not supported; use redis+sentinel:// on a trusted network, or rediss:// to one server.");
             return null;
         }
 
         return ParseServer(text, errors);
-    }
-
-    /// <summary>The URL with any user info replaced by <c>***</c>, for messages.</summary>
-    public static string Redact(string url)
-    {
-        ArgumentNullException.ThrowIfNull(url);
-        var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
-        var start = schemeEnd < 0 ? 0 : schemeEnd + 3;
-        var at = url.LastIndexOf('@');
-        return at >= start ? string.Concat(url.AsSpan(0, start), "***", url.AsSpan(at)) : url;
     }
 
     /// <summary>The host of the URL, never the user info (a generated ToString would print the password).</summary>
@@ -86,7 +76,7 @@ internal sealed class RedisUrl
 
     private static RedisUrl? ParseServer(string text, List<string> errors)
     {
-        var shown = Redact(text);
+        var shown = UrlRedaction.Redact(text);
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != "redis" && uri.Scheme != "rediss"))
         {
             errors.Add($"Edge:KeyValue:Url '{shown}' is not a {Forms} URL.");
@@ -131,7 +121,7 @@ internal sealed class RedisUrl
 
     private static RedisUrl? ParseSentinel(string text, List<string> errors)
     {
-        var shown = Redact(text);
+        var shown = UrlRedaction.Redact(text);
         var example = "e.g. redis+sentinel://sentinel1:26379,sentinel2:26379/mymaster";
         var rest = text[SentinelScheme.Length..];
         if (rest.IndexOfAny(['?', '#']) >= 0)

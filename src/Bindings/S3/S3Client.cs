@@ -57,7 +57,7 @@ internal static class S3Client
                 || !string.IsNullOrEmpty(uri.UserInfo)
                 || uri.PathAndQuery != "/"))
         {
-            yield return $"{at}:Endpoint '{endpoint}' is not an http:// or https:// URL without path or credentials.";
+            yield return $"{at}:Endpoint '{UrlRedaction.Redact(endpoint)}' is not an http:// or https:// URL without path or credentials.";
         }
 
         if (string.IsNullOrWhiteSpace(options.Region))

@@ -11,7 +11,7 @@ namespace Edge.Bindings.Tests.TestSupport;
 
 /// <summary>
 /// A real <c>redis-server</c> on 127.0.0.1 (no persistence, its own directory), for the Redis key-value tests; or a
-/// Sentinel (the same executable with <c>--sentinel</c>, which is all Debian's redis-sentinel package adds) watching
+/// Sentinel (Debian's <c>redis-sentinel</c>) watching
 /// one. Never skips: a missing <c>redis-server</c> fails the test, naming the apt package scripts/test.sh installs.
 /// Can be stopped (killed, like a crash) and started again on the same port, or paused (SIGSTOP) to hang.
 /// </summary>
@@ -111,8 +111,12 @@ internal sealed class RedisServer : IDisposable
     /// <summary>Starts the server again on the same port, after <see cref="Kill"/>.</summary>
     public async Task StartAgainAsync()
     {
-        var executable = FindOnPath("redis-server") ?? throw new InvalidOperationException(
-            "redis-server is not installed (apt package 'redis-server'); scripts/test.sh installs it. The Redis key-value tests never skip.");
+        // Sentinels run as Debian's redis-sentinel (apt package 'redis-sentinel'), as a user would run them.
+        var executable = sentinelConfig is not null
+            ? FindOnPath("redis-sentinel") ?? throw new InvalidOperationException(
+                "redis-sentinel is not installed (apt package 'redis-sentinel'); scripts/test.sh installs it. The Sentinel tests never skip.")
+            : FindOnPath("redis-server") ?? throw new InvalidOperationException(
+                "redis-server is not installed (apt package 'redis-server'); scripts/test.sh installs it. The Redis key-value tests never skip.");
         var port = Port.ToString(CultureInfo.InvariantCulture);
         var info = new ProcessStartInfo(executable)
         {
@@ -130,7 +134,7 @@ internal sealed class RedisServer : IDisposable
                 await File.WriteAllTextAsync(path, sentinelConfig);
             }
 
-            arguments = [path, "--sentinel", "--bind", "127.0.0.1", "--port", port, "--dir", directory.Path, "--daemonize", "no"];
+            arguments = [path, "--bind", "127.0.0.1", "--port", port, "--dir", directory.Path, "--daemonize", "no"];
         }
         else
         {
