@@ -49,7 +49,7 @@ internal sealed partial class UpstreamChannel
             SamplingDuration = _options.SamplingDuration,
             BreakDuration = _options.BreakDuration,
             StateProvider = _circuit,
-            ShouldHandle = args => ValueTask.FromResult(UpstreamOutcome.IsFailure(args.Outcome, args.Context.CancellationToken)),
+            ShouldHandle = args => ValueTask.FromResult(UpstreamOutcome.IsFailure(args.Outcome, args.Context.CancellationToken) || AbandonedProbe(args.Outcome, args.Context)),
             OnOpened = args =>
             {
                 var reason = Upstream.Redact(UpstreamOutcome.Describe(args.Outcome));
@@ -73,6 +73,13 @@ internal sealed partial class UpstreamChannel
         builder.AddTimeout(new TimeoutStrategyOptions { Timeout = upstreamTimeout });
         return builder.Build();
     }
+
+    /// <summary>
+    /// A probe the client gave up on proves nothing, and an upstream that is still silent looks exactly like that:
+    /// it keeps the circuit open (counting as a success would close it). Outside a probe, a client leaving is not a failure.
+    /// </summary>
+    private bool AbandonedProbe(Outcome<object> outcome, ResilienceContext context) =>
+        outcome.Exception is OperationCanceledException && context.CancellationToken.IsCancellationRequested && Circuit == CircuitState.HalfOpen;
 
     /// <summary>
     /// Whether to try again: only idempotent requests, within the retry budget, after a connection failure or a 5xx;

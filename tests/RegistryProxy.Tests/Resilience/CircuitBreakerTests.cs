@@ -84,6 +84,53 @@ public sealed class CircuitBreakerTests
     }
 
     [Fact]
+    public async Task SendAsync_ClientAbandonsTheProbe_CircuitStaysOpen()
+    {
+        using var bed = Bed();
+        var probeSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bed.Handler.ThenRefuse().ThenRefuse().Otherwise(async (_, ct) =>
+        {
+            probeSent.TrySetResult();
+            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            throw new InvalidOperationException("never answers");
+        });
+        (await bed.GetManifestAsync()).Dispose();
+        (await bed.GetManifestAsync()).Dispose();
+        bed.Time.Advance(bed.BreakDuration);
+        using var client = new CancellationTokenSource();
+
+        var probe = bed.GetManifestAsync(cancellationToken: client.Token);
+        await probeSent.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await client.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => probe.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(CircuitState.Open, bed.Channel.Circuit);
+        Assert.Equal(3, bed.Handler.Count);
+        Assert.DoesNotContain(bed.Log.Entries, e => e.EventId == 112);
+    }
+
+    [Fact]
+    public async Task SendAsync_ClientLeavesWhileClosed_NotAFailure()
+    {
+        using var bed = Bed();
+        bed.Handler.Otherwise(async (_, ct) =>
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            throw new InvalidOperationException("never answers");
+        });
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var client = new CancellationTokenSource();
+            var send = bed.GetManifestAsync(cancellationToken: client.Token);
+            await client.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send.WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+
+        Assert.Equal(CircuitState.Closed, bed.Channel.Circuit);
+    }
+
+    [Fact]
     public async Task SendAsync_ServerErrors_OpenTheCircuit()
     {
         using var bed = Bed();
