@@ -103,10 +103,10 @@ internal sealed partial class UpstreamClient(
 
             return UpstreamResult.Of(response);
         }
-        catch (Exception ex) when (Failure(channel, ex, cancellationToken) is { } failure)
+        catch (Exception ex) when (IsUpstreamFailure(ex, cancellationToken))
         {
             // 5. Failures
-            return failure;
+            return Failure(channel, ex);
         }
     }
 
@@ -124,21 +124,26 @@ internal sealed partial class UpstreamClient(
 
             return UpstreamResult.Of(response);
         }
-        catch (Exception ex) when (Failure(channel, ex, cancellationToken) is { } failure)
+        catch (Exception ex) when (IsUpstreamFailure(ex, cancellationToken))
         {
-            return failure;
+            return Failure(channel, ex);
         }
     }
 
-    /// <summary>The registry error for an attempt that failed; null for exceptions that are not upstream failures.</summary>
-    private UpstreamResult? Failure(UpstreamChannel channel, Exception exception, CancellationToken cancellationToken) => exception switch
+    /// <summary>
+    /// Open circuit, timeout, unreachable, or cancelled although the client did not leave (the handler's own connect
+    /// timeout). Anything else (the client leaving, a bug) propagates.
+    /// </summary>
+    private static bool IsUpstreamFailure(Exception exception, CancellationToken cancellationToken) =>
+        exception is BrokenCircuitException or TimeoutRejectedException or HttpRequestException
+        || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+
+    /// <summary>The registry error for an attempt that <see cref="IsUpstreamFailure"/>.</summary>
+    private UpstreamResult Failure(UpstreamChannel channel, Exception exception) => exception switch
     {
         BrokenCircuitException open => CircuitOpen(channel, open.RetryAfter),
-        TimeoutRejectedException => TimedOut(channel.Upstream),
         HttpRequestException unreachable => Unreachable(channel.Upstream, unreachable),
-        // The handler's own connect timeout: cancelled although the client did not leave.
-        OperationCanceledException when !cancellationToken.IsCancellationRequested => TimedOut(channel.Upstream),
-        _ => null,
+        _ => TimedOut(channel.Upstream),
     };
 
     private UpstreamResult CircuitOpen(UpstreamChannel channel, TimeSpan? retryAfter)
