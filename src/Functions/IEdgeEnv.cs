@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -34,11 +35,35 @@ public interface IEdgeEnv
     /// </summary>
     HttpMessageInvoker Http { get; }
 
+    /// <summary>
+    /// An outbound HTTP invoker that behaves like <see cref="Http"/> but sends every request through the proxy
+    /// <paramref name="proxy"/>: <c>http://host:port</c> or <c>socks5://host:port</c>, with optional credentials as
+    /// <c>user:password@</c> (percent-encoded). Unlike the environment's proxy, it is used for loopback destinations
+    /// too. Invokers are shared per distinct proxy and owned by the host: callers never dispose them.
+    /// </summary>
+    /// <remarks>
+    /// For networks where only some destinations go through an exit (a WARP or WireGuard client's local SOCKS5 port,
+    /// a corporate HTTP proxy). With <c>socks5://</c> host names are resolved by the proxy.
+    /// </remarks>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="proxy"/> is not a usable proxy URL; the message says why and never contains its credentials.
+    /// </exception>
+    /// <exception cref="NotSupportedException">This environment cannot send requests through an explicit proxy.</exception>
+    HttpMessageInvoker HttpVia(Uri proxy) =>
+        throw new NotSupportedException("This environment cannot send requests through an explicit proxy.");
+
     /// <summary>The clock. Handlers never read <see cref="DateTimeOffset.UtcNow"/> directly.</summary>
     TimeProvider Time { get; }
 
     /// <summary>Loggers for the function's components.</summary>
     ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>
+    /// Creates the function's meters (<see cref="System.Diagnostics.Metrics"/>). The host exports the instruments of
+    /// the meters it knows, the built-in handlers' among them, on its metrics endpoint. The default, for environments
+    /// that predate this member, is a factory whose meters nobody exports: instruments work but cost nothing.
+    /// </summary>
+    IMeterFactory Meters => UnexportedMeterFactory.Instance;
 
     /// <summary>
     /// A private scratch directory for this function on local disk, for spooling streams that must not be

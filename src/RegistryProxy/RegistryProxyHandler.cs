@@ -4,6 +4,7 @@ using Edge.RegistryProxy.Auth;
 using Edge.RegistryProxy.Cache;
 using Edge.RegistryProxy.Content;
 using Edge.RegistryProxy.Errors;
+using Edge.RegistryProxy.Resilience;
 using Edge.RegistryProxy.Routing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -24,6 +25,11 @@ namespace Edge.RegistryProxy;
 /// </remarks>
 public sealed partial class RegistryProxyHandler : IFetchHandler
 {
+    /// <summary>
+    /// The meter of the proxy's instruments (<c>edge.registry.upstream.*</c>), created with <see cref="IEdgeEnv.Meters"/>.
+    /// </summary>
+    public const string MeterName = "Edge.RegistryProxy";
+
     private readonly RegistryRouter _router;
     private readonly TokenRelay _tokens;
     private readonly BaseEndpoint _base;
@@ -51,6 +57,7 @@ public sealed partial class RegistryProxyHandler : IFetchHandler
 
         var table = UpstreamTable.Build(options, errors);
         Validate(options, errors);
+        var egress = Egress(env, table, errors);
         IObjectBucket? bucket = null;
         IKeyValueStore? store = null;
         try
@@ -78,10 +85,14 @@ public sealed partial class RegistryProxyHandler : IFetchHandler
 
         _time = env.Time;
         _log = env.LoggerFactory.CreateLogger("Edge.RegistryProxy");
+        var metrics = new ResilienceMetrics(env.Meters.Create(new System.Diagnostics.Metrics.MeterOptions(MeterName)));
+        var channelLog = env.LoggerFactory.CreateLogger("Edge.RegistryProxy.Resilience");
+        var channels = new UpstreamChannels(table.All.Select(u => new UpstreamChannel(u, egress[u.Name], options.UpstreamTimeout, options.Resilience, env.Time, metrics, channelLog)));
+        metrics.ObserveCircuits(channels.All);
         var realms = new RealmCache();
         var anonymous = new AnonymousTokens(env.Time);
-        var fetcher = new TokenFetcher(env.Http, options.UpstreamTimeout);
-        var upstreamClient = new UpstreamClient(env.Http, realms, new ProxyTokenSource(fetcher, env.Time), options, _log);
+        var fetcher = new TokenFetcher(channels);
+        var upstreamClient = new UpstreamClient(channels, realms, new ProxyTokenSource(fetcher, env.Time), options, _log);
         var access = new AccessPolicy(store!, anonymous, options, env.Time);
         _router = new RegistryRouter(table);
         _tokens = new TokenRelay(table, realms, upstreamClient, fetcher, anonymous, env.Time);
@@ -167,6 +178,35 @@ public sealed partial class RegistryProxyHandler : IFetchHandler
         return Results.Empty;
     }
 
+    /// <summary>
+    /// The invoker of each upstream: through its <c>Proxy</c> (the environment validates the URL and owns the invoker),
+    /// or the shared one.
+    /// </summary>
+    private static Dictionary<string, HttpMessageInvoker> Egress(IEdgeEnv env, UpstreamTable table, List<string> errors)
+    {
+        var invokers = new Dictionary<string, HttpMessageInvoker>(StringComparer.OrdinalIgnoreCase);
+        foreach (var upstream in table.All)
+        {
+            if (upstream.Proxy is null)
+            {
+                invokers[upstream.Name] = env.Http;
+                continue;
+            }
+
+            try
+            {
+                invokers[upstream.Name] = env.HttpVia(upstream.Proxy);
+            }
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+            {
+                // The environment's messages name the proxy without its credentials.
+                errors.Add($"Upstreams:{upstream.Name}:Proxy: {upstream.Redact(ex.Message)}");
+            }
+        }
+
+        return invokers;
+    }
+
     internal static void Validate(RegistryProxyOptions options, List<string> errors)
     {
         if (options.TagTtl < TimeSpan.Zero)
@@ -184,10 +224,12 @@ public sealed partial class RegistryProxyHandler : IFetchHandler
             errors.Add("PublicTtl must be positive.");
         }
 
-        if (options.UpstreamTimeout <= TimeSpan.Zero)
+        if (options.UpstreamTimeout < TimeSpan.FromMilliseconds(10) || options.UpstreamTimeout > TimeSpan.FromDays(1))
         {
-            errors.Add("UpstreamTimeout must be positive.");
+            errors.Add("UpstreamTimeout must be between 10 ms and 1 day.");
         }
+
+        options.Resilience.Validate(options.UpstreamTimeout, errors);
 
         if (options.MaxManifestBytes is < 1024 or > 64 * 1024 * 1024)
         {

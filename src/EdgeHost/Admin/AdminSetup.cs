@@ -15,6 +15,9 @@ internal static class AdminSetup
     /// exported by every edge process next to its own meters.</summary>
     private static readonly string[] s_hostMeters = ["Microsoft.AspNetCore.Hosting"];
 
+    /// <summary>Meters the built-in handlers create through <c>IEdgeEnv.Meters</c> (the host's factory).</summary>
+    private static readonly string[] s_handlerMeters = [Edge.RegistryProxy.RegistryProxyHandler.MeterName];
+
     /// <summary>Process-wide meters: the runtime's GC, memory, CPU and thread-pool figures.</summary>
     private static readonly string[] s_globalMeters = ["System.Runtime"];
 
@@ -37,7 +40,7 @@ internal static class AdminSetup
 
     /// <summary>
     /// Registers the token check and, when a token is configured, the metrics collector over <paramref name="meters"/>
-    /// (created by the host's <see cref="IMeterFactory"/>) plus the host and runtime meters. Without a token nothing
+    /// (created by the host's <see cref="IMeterFactory"/>) plus the host's, the built-in handlers' and the runtime meters. Without a token nothing
     /// listens, so metrics cost nothing.
     /// </summary>
     public static IServiceCollection AddAdminEndpoints(this IServiceCollection services, AdminTokenOptions options, string section, params string[] meters)
@@ -46,7 +49,7 @@ internal static class AdminSetup
         if (options.IsConfigured)
         {
             services.AddSingleton(sp => new MetricsCollector(MetricsCollector.Select(
-                sp.GetRequiredService<IMeterFactory>(), [.. meters, .. s_hostMeters], s_globalMeters)));
+                sp.GetRequiredService<IMeterFactory>(), [.. meters, .. s_hostMeters, .. s_handlerMeters], s_globalMeters)));
         }
 
         return services;

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Edge.Functions;
 using Edge.Host.Admin;
 using Edge.Host.Configuration;
@@ -119,6 +120,7 @@ internal static class EdgeApplication
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BackgroundWork>());
         builder.Services.AddSingleton(sp => new BindingProvider(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(_ => OutboundHttp.Create(options.Http));
+        builder.Services.AddSingleton(_ => new ProxiedInvokers(options.Http));
 
         var app = builder.Build();
         var loader = new FunctionLoader(
@@ -126,8 +128,10 @@ internal static class EdgeApplication
             options,
             app.Services.GetRequiredService<BindingProvider>(),
             app.Services.GetRequiredService<HttpMessageInvoker>(),
+            app.Services.GetRequiredService<ProxiedInvokers>(),
             app.Services.GetRequiredService<TimeProvider>(),
             app.Services.GetRequiredService<ILoggerFactory>(),
+            app.Services.GetRequiredService<IMeterFactory>(),
             BuiltinHandlers.With(extraHandlers));
         var (routes, functions, functionErrors) = loader.Load();
         if (functionErrors.Count > 0)

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Edge.Functions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -12,8 +13,10 @@ internal sealed class EdgeEnv(
     IReadOnlyDictionary<string, IKeyValueStore> keyValue,
     IReadOnlyDictionary<string, IObjectBucket> buckets,
     HttpMessageInvoker http,
+    ProxiedInvokers proxied,
     TimeProvider time,
     ILoggerFactory loggerFactory,
+    IMeterFactory meters,
     string scratchDirectory) : IEdgeEnv
 {
     public string FunctionName => functionName;
@@ -28,7 +31,12 @@ internal sealed class EdgeEnv(
 
     public ILoggerFactory LoggerFactory => loggerFactory;
 
+    /// <summary>The host's own factory: <c>/_edge/metrics</c> selects meters created by it (see AdminSetup).</summary>
+    public IMeterFactory Meters => meters;
+
     public string ScratchDirectory => scratchDirectory;
+
+    public HttpMessageInvoker HttpVia(Uri proxy) => proxied.Get(proxy);
 
     public IKeyValueStore KeyValue(string binding) =>
         keyValue.TryGetValue(binding, out var store)

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Edge.Functions;
 using Edge.Host.Configuration;
 using Microsoft.Extensions.Configuration;
@@ -14,8 +15,10 @@ internal sealed class FunctionLoader(
     EdgeOptions options,
     BindingProvider bindings,
     HttpMessageInvoker http,
+    ProxiedInvokers proxied,
     TimeProvider time,
     ILoggerFactory loggerFactory,
+    IMeterFactory meters,
     IReadOnlyDictionary<string, Func<IEdgeEnv, IFetchHandler>> handlers)
 {
     public (RouteTable Routes, IReadOnlyList<FunctionInstance> Functions, IReadOnlyList<string> Errors) Load()
@@ -111,7 +114,7 @@ internal sealed class FunctionLoader(
 
         Directory.CreateDirectory(scratch);
         var vars = configuration.GetSection(function.VarsFrom ?? $"{FunctionOptions.SectionName}:{name}:Vars");
-        var env = new EdgeEnv(name, vars, new ConfigurationSecretStore(function.Secrets), keyValue, buckets, http, time, loggerFactory, scratch);
+        var env = new EdgeEnv(name, vars, new ConfigurationSecretStore(function.Secrets), keyValue, buckets, http, proxied, time, loggerFactory, meters, scratch);
         try
         {
             return new FunctionInstance(name, factory!(env), env, function.Timeout);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Edge.RegistryProxy.Routing;
 
 namespace Edge.RegistryProxy.Auth;
 
@@ -12,7 +13,12 @@ internal sealed class ProxyTokenSource(TokenFetcher fetcher, TimeProvider time)
 
     private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset Until)> _tokens = new(StringComparer.Ordinal);
 
-    public async Task<string?> GetAsync(AuthChallenge challenge, string? scope, (string User, string Password)? credentials, CancellationToken cancellationToken)
+    /// <param name="upstream">The upstream whose request was challenged: its realm is reached the way it is.</param>
+    /// <param name="challenge">The challenge.</param>
+    /// <param name="scope">The scope to ask for.</param>
+    /// <param name="credentials">The operator's credentials, or null for an anonymous token.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    public async Task<string?> GetAsync(Upstream upstream, AuthChallenge challenge, string? scope, (string User, string Password)? credentials, CancellationToken cancellationToken)
     {
         if (!challenge.IsBearer || !Uri.TryCreate(challenge.Realm, UriKind.Absolute, out var realm) || (realm.Scheme != Uri.UriSchemeHttps && realm.Scheme != Uri.UriSchemeHttp))
         {
@@ -25,7 +31,7 @@ internal sealed class ProxyTokenSource(TokenFetcher fetcher, TimeProvider time)
             return cached.Token;
         }
 
-        var response = await fetcher.GetAsync(realm, challenge.Service, scope is null ? [] : Scope.Split(scope), credentials, [], cancellationToken);
+        var response = await fetcher.GetAsync(upstream, realm, challenge.Service, scope is null ? [] : Scope.Split(scope), credentials, [], cancellationToken);
         if (response is not { Succeeded: true })
         {
             return null;

@@ -1,20 +1,28 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Edge.RegistryProxy.Content;
+using Edge.RegistryProxy.Resilience;
+using Edge.RegistryProxy.Routing;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace Edge.RegistryProxy.Auth;
 
-/// <summary>Asks a token service (a realm an upstream named) for a token.</summary>
-internal sealed class TokenFetcher(HttpMessageInvoker http, TimeSpan timeout)
+/// <summary>
+/// Asks a token service (a realm an upstream named) for a token, through that upstream's channel: its proxy, its
+/// retries (GET only) and its circuit breaker, so a realm that is down fails at once like its registry.
+/// </summary>
+internal sealed class TokenFetcher(UpstreamChannels channels)
 {
     /// <summary>Token bodies are small; anything larger is not a token service talking.</summary>
     private const int MaxBodyBytes = 1024 * 1024;
 
     /// <summary>
-    /// GET <paramref name="realm"/>?service=…&amp;scope=… with optional Basic credentials. Returns null when the
+    /// GET <paramref name="realm"/> (named by <paramref name="upstream"/>)?service=…&amp;scope=… with optional Basic credentials. Returns null when the
     /// service cannot be reached.
     /// </summary>
     public async Task<TokenResponse?> GetAsync(
+        Upstream upstream,
         Uri realm,
         string? service,
         IEnumerable<string> scopes,
@@ -49,33 +57,36 @@ internal sealed class TokenFetcher(HttpMessageInvoker http, TimeSpan timeout)
         }
 
         var uri = new UriBuilder(realm) { Query = query.ToString() }.Uri;
-        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-        if (basic is { } creds)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(creds.User + ":" + creds.Password)));
-        }
-
-        return await SendAsync(request, cancellationToken);
+        var authorization = basic is { } creds
+            ? new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(creds.User + ":" + creds.Password)))
+            : null;
+        return await SendAsync(channels.For(upstream), () => new HttpRequestMessage(HttpMethod.Get, uri) { Headers = { Authorization = authorization } }, idempotent: true, cancellationToken);
     }
 
-    /// <summary>POSTs an OAuth form (refresh_token grants) to the realm.</summary>
-    public async Task<TokenResponse?> PostAsync(Uri realm, IEnumerable<KeyValuePair<string, string>> form, CancellationToken cancellationToken)
+    /// <summary>POSTs an OAuth form (refresh_token grants) to the realm. Never retried: a grant may be single-use.</summary>
+    public async Task<TokenResponse?> PostAsync(Upstream upstream, Uri realm, IEnumerable<KeyValuePair<string, string>> form, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, realm) { Content = new FormUrlEncodedContent(form) };
-        return await SendAsync(request, cancellationToken);
+        var fields = form.ToArray();
+        return await SendAsync(channels.For(upstream), () => new HttpRequestMessage(HttpMethod.Post, realm) { Content = new FormUrlEncodedContent(fields) }, idempotent: false, cancellationToken);
     }
 
-    private async Task<TokenResponse?> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <summary>One exchange, body included (token bodies are small): the channel's timeout covers all of it.</summary>
+    private static async Task<TokenResponse?> SendAsync(UpstreamChannel channel, Func<HttpRequestMessage> create, bool idempotent, CancellationToken cancellationToken)
     {
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeoutSource.CancelAfter(timeout);
         try
         {
-            using var response = await http.SendAsync(request, timeoutSource.Token);
-            var body = await BoundedBody.ReadAsync(response.Content, MaxBodyBytes, "token answer", timeoutSource.Token);
-            return TokenResponse.FromBody((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), body);
+            return await channel.ExecuteAsync(
+                async attemptToken =>
+                {
+                    using var request = create();
+                    using var response = await channel.Http.SendAsync(request, attemptToken);
+                    var body = await BoundedBody.ReadAsync(response.Content, MaxBodyBytes, "token answer", attemptToken);
+                    return TokenResponse.FromBody((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), body);
+                },
+                idempotent,
+                cancellationToken);
         }
-        catch (Exception ex) when (ex is HttpRequestException or InvalidDataException or IOException)
+        catch (Exception ex) when (ex is HttpRequestException or InvalidDataException or IOException or BrokenCircuitException or TimeoutRejectedException)
         {
             return null;
         }

@@ -130,7 +130,7 @@ internal sealed class TokenRelay(
             {
                 var fields = form.Where(f => f.Key != "scope").Select(f => new KeyValuePair<string, string>(f.Key, f.Value.ToString()))
                     .Append(new("scope", string.Join(' ', mapped)));
-                answer = await fetcher.PostAsync(realm, fields, cancellationToken);
+                answer = await fetcher.PostAsync(target, realm, fields, cancellationToken);
             }
             else
             {
@@ -144,7 +144,7 @@ internal sealed class TokenRelay(
                     }
                 }
 
-                answer = await fetcher.GetAsync(realm, effectiveService, mapped, credentials, extra, cancellationToken);
+                answer = await fetcher.GetAsync(target, realm, effectiveService, mapped, credentials, extra, cancellationToken);
             }
         }
 

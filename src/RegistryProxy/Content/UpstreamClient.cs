@@ -2,8 +2,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using Edge.RegistryProxy.Auth;
 using Edge.RegistryProxy.Errors;
+using Edge.RegistryProxy.Resilience;
 using Edge.RegistryProxy.Routing;
 using Microsoft.Extensions.Logging;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace Edge.RegistryProxy.Content;
 
@@ -13,15 +16,18 @@ namespace Edge.RegistryProxy.Content;
 /// <remarks>
 /// 1. Authorization: the client's own header; when it sent none and the upstream has configured credentials,
 ///    a token the proxy fetches with them.
-/// 2. Send, with a time limit on the response headers only (bodies may take as long as they take).
+/// 2. Send through the upstream's channel (<see cref="UpstreamChannel"/>): its proxy if it has one, retries of failed
+///    attempts, its circuit breaker, and a time limit on the response headers only (bodies take as long as they take).
 /// 3. A 401 teaches the realm; with proxy credentials in play, fetch a token for the challenged scope and retry once.
 /// 4. A redirect is followed by the proxy (at most 5), with Range and method kept and NO Authorization, since
 ///    targets are CDNs and signed URLs that reject it. A target that itself challenges gets an anonymous token
 ///    of its own realm, never the client's or the operator's credentials.
-/// 5. Unreachable or silent upstreams become a registry error naming the upstream (502 / 504).
+///    Redirect targets and token realms go out on the same channel: through the upstream's proxy, counted by its breaker.
+/// 5. Unreachable or silent upstreams become a registry error naming the upstream (502 / 504); one whose circuit is
+///    open, a 503 with Retry-After at once, so callers serve the cache without waiting.
 /// </remarks>
 internal sealed partial class UpstreamClient(
-    HttpMessageInvoker http,
+    UpstreamChannels channels,
     RealmCache realms,
     ProxyTokenSource proxyTokens,
     RegistryProxyOptions options,
@@ -32,6 +38,7 @@ internal sealed partial class UpstreamClient(
     public async Task<UpstreamResult> SendAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {
         var upstream = request.Upstream;
+        var channel = channels.For(upstream);
         var scope = $"repository:{request.Repository}:pull";
         var useProxyCredentials = request.ClientAuthorization is null && upstream.HasCredentials;
 
@@ -39,13 +46,13 @@ internal sealed partial class UpstreamClient(
         string? authorization = ClientCredentials.IsOfflineToken(request.ClientAuthorization) ? null : request.ClientAuthorization;
         if (useProxyCredentials && realms.Get(upstream.Name) is { IsBearer: true } known)
         {
-            authorization = await ProxyBearerAsync(known, scope, upstream, cancellationToken);
+            authorization = await ProxyBearerAsync(upstream, known, scope, cancellationToken);
         }
 
         try
         {
             // 2. Send
-            var response = await SendOnceAsync(request, upstream.Resolve(request.PathAndQuery), authorization, cancellationToken);
+            var response = await SendOnceAsync(channel, request, upstream.Resolve(request.PathAndQuery), authorization, cancellationToken);
 
             // 3. Challenge
             if (response.StatusCode == HttpStatusCode.Unauthorized && AuthChallenge.Parse(response.Headers.WwwAuthenticate.ToString()) is { } challenge)
@@ -56,7 +63,7 @@ internal sealed partial class UpstreamClient(
                     if (challenge.IsBearer)
                     {
                         proxyTokens.Forget(challenge, scope);
-                        authorization = await ProxyBearerAsync(challenge, challenge.Scope ?? scope, upstream, cancellationToken);
+                        authorization = await ProxyBearerAsync(upstream, challenge, challenge.Scope ?? scope, cancellationToken);
                     }
                     else
                     {
@@ -66,7 +73,7 @@ internal sealed partial class UpstreamClient(
                     if (authorization is not null)
                     {
                         response.Dispose();
-                        response = await SendOnceAsync(request, upstream.Resolve(request.PathAndQuery), authorization, cancellationToken);
+                        response = await SendOnceAsync(channel, request, upstream.Resolve(request.PathAndQuery), authorization, cancellationToken);
                     }
                 }
             }
@@ -82,37 +89,34 @@ internal sealed partial class UpstreamClient(
                 }
 
                 LogRedirect(logger, upstream.Name, target.Host);
-                response = await SendOnceAsync(request, target, authorization: null, cancellationToken);
+                response = await SendOnceAsync(channel, request, target, authorization: null, cancellationToken);
                 if (response.StatusCode == HttpStatusCode.Unauthorized && AuthChallenge.Parse(response.Headers.WwwAuthenticate.ToString()) is { IsBearer: true } targetChallenge)
                 {
-                    var token = await proxyTokens.GetAsync(targetChallenge, targetChallenge.Scope, credentials: null, cancellationToken);
+                    var token = await proxyTokens.GetAsync(upstream, targetChallenge, targetChallenge.Scope, credentials: null, cancellationToken);
                     if (token is not null)
                     {
                         response.Dispose();
-                        response = await SendOnceAsync(request, target, "Bearer " + token, cancellationToken);
+                        response = await SendOnceAsync(channel, request, target, "Bearer " + token, cancellationToken);
                     }
                 }
             }
 
             return UpstreamResult.Of(response);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (IsUpstreamFailure(ex, cancellationToken))
         {
             // 5. Failures
-            return Unreachable(upstream, ex);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return TimedOut(upstream);
+            return Failure(channel, ex);
         }
     }
 
     /// <summary>Asks an upstream's <c>/v2/</c> how it authenticates, remembering its challenge.</summary>
     public async Task<UpstreamResult> PingAsync(Upstream upstream, string? authorization, CancellationToken cancellationToken)
     {
+        var channel = channels.For(upstream);
         try
         {
-            var response = await SendOnceAsync(new UpstreamRequest(upstream, HttpMethod.Get, "/v2/", "", authorization), upstream.Resolve("/v2/"), authorization, cancellationToken);
+            var response = await SendOnceAsync(channel, new UpstreamRequest(upstream, HttpMethod.Get, "/v2/", "", authorization), upstream.Resolve("/v2/"), authorization, cancellationToken);
             if (response.StatusCode == HttpStatusCode.Unauthorized && AuthChallenge.Parse(response.Headers.WwwAuthenticate.ToString()) is { } challenge)
             {
                 realms.Remember(upstream.Name, challenge);
@@ -120,20 +124,48 @@ internal sealed partial class UpstreamClient(
 
             return UpstreamResult.Of(response);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (IsUpstreamFailure(ex, cancellationToken))
         {
-            return Unreachable(upstream, ex);
+            return Failure(channel, ex);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+    }
+
+    /// <summary>
+    /// Open circuit, timeout, unreachable, or cancelled although the client did not leave (the handler's own connect
+    /// timeout). Anything else (the client leaving, a bug) propagates.
+    /// </summary>
+    private static bool IsUpstreamFailure(Exception exception, CancellationToken cancellationToken) =>
+        exception is BrokenCircuitException or TimeoutRejectedException or HttpRequestException
+        || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+
+    /// <summary>The registry error for an attempt that <see cref="IsUpstreamFailure"/>.</summary>
+    private UpstreamResult Failure(UpstreamChannel channel, Exception exception) => exception switch
+    {
+        BrokenCircuitException open => CircuitOpen(channel, open.RetryAfter),
+        HttpRequestException unreachable => Unreachable(channel.Upstream, unreachable),
+        _ => TimedOut(channel.Upstream),
+    };
+
+    private UpstreamResult CircuitOpen(UpstreamChannel channel, TimeSpan? retryAfter)
+    {
+        var upstream = channel.Upstream;
+        var seconds = RetryAfter.Seconds(retryAfter is { } wait && wait > TimeSpan.Zero ? wait : options.Resilience.BreakDuration);
+        var because = channel.OpenedBecause is { Length: > 0 } reason ? $" (last failure: {reason})" : "";
+        return UpstreamResult.Failed(new RegistryError(
+            RegistryErrorCode.Unavailable,
+            $"{upstream.Describe()} is considered down after repeated failures{because}; the proxy asks it again in {seconds} s.",
+            503)
         {
-            return TimedOut(upstream);
-        }
+            Headers = [new("Retry-After", seconds)],
+        });
     }
 
     private UpstreamResult Unreachable(Upstream upstream, HttpRequestException ex)
     {
-        LogUnreachable(logger, upstream.Name, ex.Message);
-        return UpstreamResult.Failed(new RegistryError(RegistryErrorCode.Unavailable, $"{upstream.Describe()} is unreachable: {ex.Message}", 502));
+        var reason = upstream.Redact(UpstreamOutcome.Message(ex));
+        var via = upstream.DescribeProxy() is { } proxy ? $" through its proxy {proxy}" : "";
+        LogUnreachable(logger, upstream.Name, via.Length > 0 ? reason + via : reason);
+        return UpstreamResult.Failed(new RegistryError(RegistryErrorCode.Unavailable, $"{upstream.Describe()} is unreachable{via}: {reason}", 502));
     }
 
     private UpstreamResult TimedOut(Upstream upstream)
@@ -142,36 +174,39 @@ internal sealed partial class UpstreamClient(
         return UpstreamResult.Failed(new RegistryError(RegistryErrorCode.Unavailable, $"{upstream.Describe()} did not answer within {options.UpstreamTimeout.TotalSeconds:0} s.", 504));
     }
 
-    private async Task<HttpResponseMessage> SendOnceAsync(UpstreamRequest request, Uri uri, string? authorization, CancellationToken cancellationToken)
+    private static async Task<HttpResponseMessage> SendOnceAsync(UpstreamChannel channel, UpstreamRequest request, Uri uri, string? authorization, CancellationToken cancellationToken)
     {
-        using var message = new HttpRequestMessage(request.Method, uri);
-        if (request.Accept is not null)
-        {
-            message.Headers.TryAddWithoutValidation("Accept", request.Accept);
-        }
+        // GET and HEAD only, and nothing reaches the client before the headers are in: every attempt may be retried.
+        return await channel.ExecuteAsync(
+            async attemptToken =>
+            {
+                using var message = new HttpRequestMessage(request.Method, uri);
+                if (request.Accept is not null)
+                {
+                    message.Headers.TryAddWithoutValidation("Accept", request.Accept);
+                }
 
-        if (request.Range is not null)
-        {
-            message.Headers.TryAddWithoutValidation("Range", request.Range);
-        }
+                if (request.Range is not null)
+                {
+                    message.Headers.TryAddWithoutValidation("Range", request.Range);
+                }
 
-        message.Headers.TryAddWithoutValidation("User-Agent", request.UserAgent ?? "edge-registry-proxy");
-        if (authorization is not null)
-        {
-            message.Headers.TryAddWithoutValidation("Authorization", authorization);
-        }
+                message.Headers.TryAddWithoutValidation("User-Agent", request.UserAgent ?? "edge-registry-proxy");
+                if (authorization is not null)
+                {
+                    message.Headers.TryAddWithoutValidation("Authorization", authorization);
+                }
 
-        // The timer covers the headers only; it is stopped once they arrive so bodies can stream for hours.
-        using var headersTimeout = new CancellationTokenSource(options.UpstreamTimeout);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, headersTimeout.Token);
-        var response = await http.SendAsync(message, linked.Token);
-        headersTimeout.CancelAfter(Timeout.Infinite);
-        return response;
+                // The attempt's token carries the time-to-headers limit; the body is read later, without it.
+                return await channel.Http.SendAsync(message, attemptToken);
+            },
+            idempotent: request.Method == HttpMethod.Get || request.Method == HttpMethod.Head,
+            cancellationToken);
     }
 
-    private async Task<string?> ProxyBearerAsync(AuthChallenge challenge, string scope, Upstream upstream, CancellationToken cancellationToken)
+    private async Task<string?> ProxyBearerAsync(Upstream upstream, AuthChallenge challenge, string scope, CancellationToken cancellationToken)
     {
-        var token = await proxyTokens.GetAsync(challenge, scope, (upstream.Username!, upstream.Password!), cancellationToken);
+        var token = await proxyTokens.GetAsync(upstream, challenge, scope, (upstream.Username!, upstream.Password!), cancellationToken);
         return token is null ? null : "Bearer " + token;
     }
 

@@ -34,8 +34,15 @@ public sealed class RegistryProxyOptions
     /// </summary>
     public TimeSpan PublicTtl { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>How long to wait for an upstream's response headers. Default 60 s. Bodies have no time limit.</summary>
+    /// <summary>
+    /// How long to wait for an upstream's response headers, per attempt. Default 60 s: a registry under load can take
+    /// seconds to start a large manifest list, and an upstream that is down is caught by its circuit breaker instead.
+    /// Bodies have no time limit.
+    /// </summary>
     public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Circuit breaker and retries, per upstream (<c>Registry:Resilience</c>).</summary>
+    public Resilience.ResilienceOptions Resilience { get; set; } = new();
 
     /// <summary>The largest manifest accepted. Default 4 MiB, distribution's own limit.</summary>
     public int MaxManifestBytes { get; set; } = 4 * 1024 * 1024;

@@ -21,6 +21,14 @@ public sealed class UpstreamOptions
     /// <summary>Password or access token for <see cref="Username"/>. Never logged.</summary>
     public string? Password { get; set; }
 
+    /// <summary>
+    /// A proxy this upstream's requests go through, its token realm and its redirect targets (CDNs) included:
+    /// <c>socks5://host:port</c> (e.g. a WARP or WireGuard client's local port) or <c>http://host:port</c> (a corporate
+    /// proxy), with optional <c>user:password@</c>. Default none: direct, or the environment's HTTP(S)_PROXY like every
+    /// outbound request. Its credentials are never logged.
+    /// </summary>
+    public string? Proxy { get; set; }
+
     /// <summary>Whether Docker Hub's naming rules apply (official images live under <c>library/</c>).</summary>
     public bool? DockerHub { get; set; }
 

@@ -116,6 +116,17 @@ internal sealed partial class UpstreamTable
                 errors.Add($"Upstreams:{name}: Username and Password must be given together.");
             }
 
+            Uri? proxy = null;
+            if (!string.IsNullOrWhiteSpace(configured?.Proxy))
+            {
+                // The value is never quoted: it may carry a password. The environment checks scheme, host and port.
+                if (!Uri.TryCreate(configured.Proxy.Trim(), UriKind.Absolute, out proxy) || proxy.Host.Length == 0)
+                {
+                    errors.Add($"Upstreams:{name}:Proxy is not an absolute URL with a host; expected socks5://[user:password@]host:port or http://[user:password@]host:port.");
+                    proxy = null;
+                }
+            }
+
             byName[name] = new Upstream(
                 name.ToLowerInvariant(),
                 uri,
@@ -123,7 +134,8 @@ internal sealed partial class UpstreamTable
                 configured?.Hosts.ToArray() ?? [],
                 configured?.DockerHub ?? builtIn.DockerHub,
                 username,
-                password);
+                password,
+                proxy);
         }
 
         if (!byName.TryGetValue(options.DefaultUpstream, out var @default))

@@ -36,15 +36,23 @@ public sealed class UpstreamFailureTests
         Assert.Contains($"busybox-test@{image.ManifestDigest}", await dockerd.RepoDigestsAsync("busybox-test:1"));
         Assert.False(neverSkopeo.Succeeded, neverSkopeo.Command.Describe());
         // containers/image shows registry error bodies only for 4xx; for a 5xx it prints the status line, so the proxy puts the
-        // reason there: skopeo's user reads which upstream is unreachable. The JSON body is checked below.
-        Assert.True(neverSkopeo.Command.StandardError.Contains("502 upstream 'docker'", StringComparison.Ordinal), neverSkopeo.Command.Describe());
-        Assert.True(neverSkopeo.Command.StandardError.Contains("unreachable", StringComparison.Ordinal), neverSkopeo.Command.Describe());
-        Assert.Equal(HttpStatusCode.BadGateway, neverHttp.StatusCode);
+        // reason there: skopeo's user reads which upstream is down. Its request either found the upstream unreachable (502,
+        // after two retries, whose failures open the circuit) or found the circuit already open (503). The JSON body is
+        // checked below.
+        Assert.True(
+            neverSkopeo.Command.StandardError.Contains("502 upstream 'docker'", StringComparison.Ordinal) || neverSkopeo.Command.StandardError.Contains("503 upstream 'docker'", StringComparison.Ordinal),
+            neverSkopeo.Command.Describe());
+        Assert.True(
+            neverSkopeo.Command.StandardError.Contains("unreachable", StringComparison.Ordinal) || neverSkopeo.Command.StandardError.Contains("considered down", StringComparison.Ordinal),
+            neverSkopeo.Command.Describe());
+        // By now upstream failed at least three times in a row: the circuit is open and the answer comes at once.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, neverHttp.StatusCode);
+        Assert.True(neverHttp.Headers.RetryAfter?.Delta is { } wait && wait > TimeSpan.Zero, neverHttp.Headers.ToString());
         using var json = JsonDocument.Parse(neverBody);
         var error = json.RootElement.GetProperty("errors")[0];
         Assert.Equal("UNAVAILABLE", error.GetProperty("code").GetString());
-        Assert.Contains("upstream 'docker'", error.GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Contains("unreachable", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith($"upstream 'docker' ({bed.Docker.Url}) is considered down after repeated failures (last failure: Connection refused", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Upstream docker is considered down", bed.Edge.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -71,7 +79,8 @@ public sealed class UpstreamFailureTests
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
         Assert.Equal(image.ManifestDigest, served.Headers.GetValues("Docker-Content-Digest").Single());
         Assert.Equal(image.ManifestDigest, "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body)));
-        Assert.Equal(HttpStatusCode.BadGateway, refused.StatusCode);
+        // The first request's three failed attempts opened the circuit: the refusal is the open circuit's 503, at once.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         var lines = await ProxyLogWait.UntilAsync(bed.Edge, l => l.Any(x => x.Path == "/v2/accept-test/manifests/1" && x.Cache == "stale"));
         Assert.Contains(lines, l => l.Path == "/v2/accept-test/manifests/1" && l.Status == 200 && l.Cache == "stale");
     }
