@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Edge.Tunnel.Agent;
 using Edge.Tunnel.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Edge.Tunnel.Tests;
 
@@ -132,7 +133,7 @@ public sealed class MetricsTests
     public async Task Agent_ConnectDuration_MeasuredWithTheInjectedTimeProvider()
     {
         using var recorder = new InstrumentRecorder(i => i.Meter.Name == TunnelTransportFactory.MeterName);
-        var time = new SteppingTimeProvider(TimeSpan.FromMilliseconds(250));
+        var time = new FakeTimeProvider { AutoAdvanceAmount = TimeSpan.FromMilliseconds(250) };
         await using var relay = await RelayHost.StartAsync();
         await using var origin = await OriginHost.StartAsync(OriginHost.AgentOptions(relay.Uri, connections: 1), time: time);
         await relay.WaitForConnectionsAsync("t1", 1);
@@ -157,15 +158,5 @@ public sealed class MetricsTests
         Assert.Equal(0, observed.Value("edge.tunnel.agent.state", ("tunnel", "t1"), ("state", "ready")));
         Assert.Equal(0, observed.Value("edge.tunnel.agent.connections", ("tunnel", "t1")));
         Assert.DoesNotContain(recorder.Recorded, m => m.Instrument == "edge.tunnel.agent.connect.duration");
-    }
-
-    /// <summary>A clock that advances by a fixed step each time it is read; timers are the system's.</summary>
-    private sealed class SteppingTimeProvider(TimeSpan step) : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Interlocked.Add(ref _ticks, step.Ticks);
     }
 }
