@@ -202,8 +202,8 @@ public sealed class AccessProxyTests : IAsyncLifetime
         var (status, body) = await client.GetStringAsync("localhost", "/echo");
 
         Assert.Equal(502, status);
-        Assert.StartsWith($"edge access: the relay http://127.0.0.1:{port} could not be reached: ", body, StringComparison.Ordinal);
-        Assert.Contains(access.Logs.Lines, l => l.Contains("RelayUnreachable", StringComparison.Ordinal));
+        Assert.Equal($"Bad gateway: the relay http://127.0.0.1:{port} refused the connection.\n", body);
+        Assert.Contains(access.Logs.Lines, l => l.Contains($"GET /echo to http://127.0.0.1:{port} failed (Unreachable)", StringComparison.Ordinal));
         Assert.DoesNotContain(access.Logs.Lines, l => l.Contains(AccessTests.CiToken, StringComparison.Ordinal));
     }
 
