@@ -88,7 +88,9 @@ internal sealed class UpstreamResponseStream(Stream inner, HttpResponse? startBe
             _startBeforeWaiting = null;
             try
             {
+                // StartAsync only makes the headers final; the flush puts them on the wire.
                 await response.StartAsync(cancellationToken);
+                await response.Body.FlushAsync(cancellationToken);
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
