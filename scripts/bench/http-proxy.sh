@@ -110,8 +110,11 @@ ORIGIN="http://127.0.0.1:$ORIGIN_PORT"
 NGINX="http://127.0.0.1:$NGINX_PORT"
 EDGE="http://127.0.0.1:$EDGE_PORT"
 
+# Workers run as the invoking user: the files live in the private temporary directory (as root, nginx would
+# otherwise switch its workers to an unprivileged user that cannot read them; as any other user this is ignored).
 nginx_common() { # NAME
   cat <<EOF
+user $(id -un) $(id -gn);
 worker_processes auto;
 daemon off;
 pid $WORK/$1/nginx.pid;
