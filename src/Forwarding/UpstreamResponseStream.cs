@@ -5,9 +5,17 @@ namespace Edge.Forwarding;
 /// <summary>The upstream's response stream, counted; with <paramref name="startBeforeWaiting"/> the client's response
 /// is started before the first read that would wait (see <see cref="UpstreamResponseContent"/>). Writes go through
 /// (an upgraded connection is duplex).</summary>
+/// <remarks>
+/// YARP's copy loop asks for zero bytes before each read, so that an idle stream (an event stream between events)
+/// holds no buffer; on a socket each such read costs a system call. While the body flows (the last read filled the
+/// whole buffer) the zero-byte read is answered at once instead: the next read finds data anyway, and a 1 GiB
+/// download makes half as many reads. Once a read comes back short the upstream may pause, and zero-byte reads go
+/// to the socket again.
+/// </remarks>
 internal sealed class UpstreamResponseStream(Stream inner, HttpResponse? startBeforeWaiting, ForwardedBytes bytes) : Stream
 {
     private HttpResponse? _startBeforeWaiting = startBeforeWaiting;
+    private bool _flowing;
 
     public override bool CanRead => true;
 
@@ -25,21 +33,20 @@ internal sealed class UpstreamResponseStream(Stream inner, HttpResponse? startBe
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        if (buffer.IsEmpty && _flowing)
+        {
+            return new ValueTask<int>(0);
+        }
+
         var read = inner.ReadAsync(buffer, cancellationToken);
         if (read.IsCompletedSuccessfully)
         {
             var count = read.Result;
-            if (count > 0)
-            {
-                // The headers leave with these bytes.
-                _startBeforeWaiting = null;
-                bytes.AddFromUpstream(count);
-            }
-
+            Counted(buffer, count);
             return new ValueTask<int>(count);
         }
 
-        return WaitAsync(read, cancellationToken);
+        return WaitAsync(read, buffer, cancellationToken);
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -81,7 +88,23 @@ internal sealed class UpstreamResponseStream(Stream inner, HttpResponse? startBe
         base.Dispose(disposing);
     }
 
-    private async ValueTask<int> WaitAsync(ValueTask<int> read, CancellationToken cancellationToken)
+    private void Counted(Memory<byte> buffer, int count)
+    {
+        if (buffer.IsEmpty)
+        {
+            return;
+        }
+
+        _flowing = count == buffer.Length;
+        if (count > 0)
+        {
+            // The headers leave with these bytes.
+            _startBeforeWaiting = null;
+            bytes.AddFromUpstream(count);
+        }
+    }
+
+    private async ValueTask<int> WaitAsync(ValueTask<int> read, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         if (_startBeforeWaiting is { HasStarted: false } response)
         {
@@ -103,12 +126,7 @@ internal sealed class UpstreamResponseStream(Stream inner, HttpResponse? startBe
         }
 
         var count = await read;
-        if (count > 0)
-        {
-            _startBeforeWaiting = null;
-            bytes.AddFromUpstream(count);
-        }
-
+        Counted(buffer, count);
         return count;
     }
 }
