@@ -48,4 +48,27 @@ public static class RetryRule
 
         return (neverReachedUpstream && !bodyStarted) || IsIdempotentWithoutBody(request);
     }
+
+    /// <summary>
+    /// True when <paramref name="exception"/> proves the request never reached the upstream: the connection could not
+    /// be opened (name resolution, TCP connect or TLS failed, so no request byte was written), or HTTP/2 REFUSED_STREAM.
+    /// A forwarder with its own proof (the relay's connection gone before the send) adds it.
+    /// </summary>
+    public static bool NeverReachedUpstream(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError })
+            {
+                return true;
+            }
+
+            if (e is HttpProtocolException { ErrorCode: 0x7 })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

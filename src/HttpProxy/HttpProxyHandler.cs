@@ -1,26 +1,38 @@
+using System.Net;
+using Edge.Forwarding;
 using Edge.Functions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Edge.HttpProxy;
 
 /// <summary>
 /// <c>builtin:http-proxy</c>: exposes one local web application (its <c>Origin</c>) through the edge, typically
-/// through the tunnel. Plain requests, streamed bodies both ways, server-sent events and WebSockets.
+/// through the tunnel. Plain requests, streamed bodies both ways, server-sent events, trailers and gRPC, WebSockets.
 /// </summary>
 /// <remarks>
-/// 1. A WebSocket request (HTTP/1.1 upgrade or HTTP/2 extended CONNECT) is bridged to the origin's WebSocket
-///    (<see cref="WebSocketBridge"/>); any other CONNECT is refused with 405.
-/// 2. Everything else is forwarded as HTTP (<see cref="HttpForwarder"/>).
-/// 3. One log line per request: method, path (no query), status, bytes each way, duration.
-/// Outbound requests use the environment's invoker (<see cref="IEdgeEnv.Http"/>): no redirects followed, no
-/// decompression, no buffering, so the client gets exactly what the origin sent.
+/// 1. A plain CONNECT is refused with 405 (this is a reverse proxy for one origin); a WebSocket (HTTP/1.1 upgrade or
+///    HTTP/2 extended CONNECT) is forwarded like any request and then carried as bytes both ways, so its extensions
+///    (permessage-deflate) and subprotocol are negotiated between client and origin.
+/// 2. YARP's forwarder sends the request over the environment's invoker (<see cref="IEdgeEnv.Http"/>: no redirects
+///    followed, no decompression) under the forwarding core's header policy (<see cref="ForwardingTransformer"/>:
+///    hop-by-hop headers dropped, X-Forwarded-* from <see cref="IFetchContext.Client"/>, Host as configured) and a
+///    time-to-headers timeout (<see cref="HttpProxyOptions.ResponseTimeout"/>, time waiting for the client not counted).
+/// 3. A failure becomes the core's error model: 502/504/400 with a short text, one warning line; the client's abort or
+///    the function's deadline goes to the host as cancellation.
+/// 4. One log line per request: method, path (no query), status, bytes each way, duration.
 /// </remarks>
 public sealed class HttpProxyHandler : IFetchHandler
 {
-    private readonly HttpForwarder _forwarder;
-    private readonly WebSocketBridge _webSockets;
+    private const string Upstream = "the origin";
+
+    private readonly IHttpForwarder _forwarder;
+    private readonly ForwarderRequestConfig _config;
+    private readonly HttpMessageInvoker _http;
+    private readonly OriginTarget _origin;
+    private readonly HttpProxyOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
 
@@ -47,10 +59,18 @@ public sealed class HttpProxyHandler : IFetchHandler
         }
 
         Origin = origin.Uri;
+        _origin = origin;
+        _options = options;
+        _http = env.Http;
         _time = env.Time;
         _log = env.LoggerFactory.CreateLogger("Edge.HttpProxy");
-        _forwarder = new HttpForwarder(env.Http, origin, options, env.Time, _log);
-        _webSockets = new WebSocketBridge(env.Http, origin, options, env.Time, _log);
+        _forwarder = Forwarders.Create(env.Time);
+
+        // h2c needs HTTP/2 exactly (SocketsHttpHandler never upgrades plain text by itself); otherwise HTTP/2 where
+        // TLS negotiates it, HTTP/1.1 in plain text.
+        _config = options.H2c
+            ? Forwarders.RequestConfig(HttpVersion.Version20, HttpVersionPolicy.RequestVersionExact)
+            : Forwarders.RequestConfig();
     }
 
     /// <summary>The origin requests are forwarded to.</summary>
@@ -63,38 +83,63 @@ public sealed class HttpProxyHandler : IFetchHandler
         ArgumentNullException.ThrowIfNull(ctx);
         var context = request.HttpContext;
         var started = _time.GetTimestamp();
-        var path = request.Path.Value ?? "/";
+        var path = request.Path.Value is { Length: > 0 } p ? p : "/";
         var status = 0;
-        long bytesIn = 0;
-        long bytesOut = 0;
+        ForwardedBytes? bytes = null;
         try
         {
-            // 1. WebSocket
-            if (context.WebSockets.IsWebSocketRequest)
-            {
-                (status, bytesIn, bytesOut) = await _webSockets.BridgeAsync(context, ctx);
-            }
-            else if (HttpMethods.IsConnect(request.Method))
+            // 1. CONNECT without a protocol: not ours to tunnel.
+            if (HttpMethods.IsConnect(request.Method) && !context.WebSockets.IsWebSocketRequest)
             {
                 context.Response.Headers.Allow = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
-                await HttpForwarder.WriteErrorAsync(context.Response, StatusCodes.Status405MethodNotAllowed, "CONNECT is not supported: this is a reverse proxy for one origin.", ctx.Aborted);
+                await WriteTextAsync(context.Response, StatusCodes.Status405MethodNotAllowed, "CONNECT is not supported: this is a reverse proxy for one origin.", ctx.Aborted);
                 status = StatusCodes.Status405MethodNotAllowed;
             }
             else
             {
-                // 2. HTTP
-                (status, bytesIn, bytesOut) = await _forwarder.ForwardAsync(context, ctx);
+                (status, bytes) = await ForwardAsync(context, ctx);
             }
         }
         finally
         {
-            // 3. Log (a client abort leaves status 0: nothing was answered)
+            // 4. Log (a client abort leaves status 0: nothing was answered)
             if (_log.IsEnabled(LogLevel.Information))
             {
-                HttpProxyLog.Request(_log, request.Method, path, status != 0 ? status : context.Response.HasStarted ? context.Response.StatusCode : 499, bytesIn, bytesOut, _time.GetElapsedTime(started).TotalMilliseconds);
+                HttpProxyLog.Request(_log, request.Method, path, status != 0 ? status : context.Response.HasStarted ? context.Response.StatusCode : StatusCodes.Status499ClientClosedRequest, bytes?.ToUpstream ?? 0, bytes?.FromUpstream ?? 0, _time.GetElapsedTime(started).TotalMilliseconds);
             }
         }
 
         return Results.Empty;
+    }
+
+    private async Task<(int Status, ForwardedBytes Bytes)> ForwardAsync(HttpContext context, IFetchContext ctx)
+    {
+        // 2. Forward
+        var bytes = new ForwardedBytes();
+        using var timeout = new ResponseHeadersTimeout(_options.ResponseTimeout, _time);
+        using var invoker = new ForwardingInvoker(_http, bytes, timeout);
+        var client = ctx.Client;
+        var transformer = new ForwardingTransformer(_origin.HostFor(context.Request), new TrustedClient(client.Address, client.Scheme, client.Host), bytes);
+        var error = await _forwarder.SendAsync(context, _origin.Prefix, invoker, _config, transformer, ctx.Aborted);
+        if (error == ForwarderError.None)
+        {
+            return (context.Response.StatusCode, bytes);
+        }
+
+        // 3. Failure: the client's abort or the deadline is the host's to answer (or not).
+        ctx.Aborted.ThrowIfCancellationRequested();
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        var failure = ForwardingFailure.FromForwarder(error, exception, context.Response.HasStarted, timeout, Upstream);
+        failure.Log(_log, context.Request, _origin.Uri.ToString());
+        await failure.RespondAsync(context);
+        return (failure.Error == ForwardingError.ResponseBroken ? context.Response.StatusCode : failure.Status, bytes);
+    }
+
+    private static async Task WriteTextAsync(HttpResponse response, int status, string text, CancellationToken cancellationToken)
+    {
+        response.StatusCode = status;
+        response.ContentType = "text/plain; charset=utf-8";
+        response.Headers.CacheControl = "no-store";
+        await response.WriteAsync(text + "\n", cancellationToken);
     }
 }

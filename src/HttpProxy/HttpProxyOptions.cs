@@ -21,14 +21,15 @@ public sealed class HttpProxyOptions
     /// The longest the origin may keep the proxy waiting before the response headers arrive: connecting, taking each
     /// part of the request body, then answering (for a WebSocket: completing the handshake). Time spent waiting for
     /// the client's body is not counted, and response bodies are never limited (streams and SSE run for hours).
-    /// On expiry the client gets 504. Default 100 s, the limit Cloudflare puts on origins (its error 524);
+    /// YARP's idle timeout is off. On expiry the client gets 504. Default 100 s, the limit Cloudflare puts on origins (its error 524);
     /// connecting alone is also bounded by the host's <c>Edge:Http:ConnectTimeout</c>.
     /// </summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(100);
 
     /// <summary>
-    /// How long the proxy waits for the other side's answer after forwarding a WebSocket close, before it drops both
-    /// connections. Default 10 s: a peer that never answers a close must not hold a session open.
+    /// Speak HTTP/2 without TLS (h2c, "prior knowledge") to an <c>http://</c> origin, as gRPC servers listening in
+    /// plain text expect. Default false: most local web apps speak only HTTP/1.1 in plain text, and an HTTP/2 preface
+    /// sent to them fails. <c>https://</c> origins negotiate HTTP/2 through TLS (ALPN) regardless.
     /// </summary>
-    public TimeSpan WebSocketCloseTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    public bool H2c { get; set; }
 }

@@ -1,26 +1,23 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Edge.HttpProxy;
 
 /// <summary>The validated origin: where requests go and which Host they carry.</summary>
 internal sealed class OriginTarget
 {
-    private readonly string _httpBase;
-    private readonly string _webSocketBase;
-
     private OriginTarget(Uri origin, string? hostHeader)
     {
         Uri = origin;
         HostHeader = hostHeader;
-        var authority = origin.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
-        _httpBase = authority;
-        _webSocketBase = (origin.Scheme == Uri.UriSchemeHttps ? "wss" : "ws") + authority[origin.Scheme.Length..];
+        Prefix = origin.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
     }
 
     /// <summary>The origin as configured (scheme, host, port).</summary>
     public Uri Uri { get; }
+
+    /// <summary><c>scheme://host[:port]</c>: what the request target is appended to.</summary>
+    public string Prefix { get; }
 
     /// <summary>The Host header to send, or null to keep the client's.</summary>
     public string? HostHeader { get; }
@@ -68,31 +65,12 @@ internal sealed class OriginTarget
             errors.Add($"ResponseTimeout must be positive (was {options.ResponseTimeout}).");
         }
 
-        if (options.WebSocketCloseTimeout <= TimeSpan.Zero)
+        if (options.H2c && origin?.Scheme == Uri.UriSchemeHttps)
         {
-            errors.Add($"WebSocketCloseTimeout must be positive (was {options.WebSocketCloseTimeout}).");
+            errors.Add($"H2c applies to http:// origins only; '{options.Origin}' negotiates HTTP/2 through TLS by itself.");
         }
 
         return errors.Count > before ? null : new OriginTarget(origin!, options.HostHeader);
-    }
-
-    /// <summary>The origin URL for <paramref name="request"/>, as HTTP or as ws/wss.</summary>
-    /// <remarks>
-    /// The request target is taken as the client sent it (percent-encoding untouched, so <c>%2F</c> stays encoded);
-    /// targets that are not in origin form (<c>*</c>, absolute form) fall back to the decoded path and query.
-    /// </remarks>
-    public Uri TargetFor(HttpRequest request, bool webSocket)
-    {
-        var raw = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        var target = raw is { Length: > 0 } && raw[0] == '/'
-            ? raw
-            : request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent();
-        if (target.Length == 0)
-        {
-            target = "/";
-        }
-
-        return new Uri((webSocket ? _webSocketBase : _httpBase) + target, UriKind.Absolute);
     }
 
     /// <summary>The Host header for <paramref name="request"/>.</summary>

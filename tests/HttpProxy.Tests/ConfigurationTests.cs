@@ -51,13 +51,14 @@ public sealed class ConfigurationTests
     {
         var errors = Errors(new HttpProxyOptions
         {
-            Origin = "ftp://x",
+            Origin = "https://x/app",
             HostHeader = "bad host",
             ResponseTimeout = TimeSpan.Zero,
-            WebSocketCloseTimeout = TimeSpan.FromSeconds(-1),
+            H2c = true,
         });
 
         Assert.Equal(4, errors.Count);
+        Assert.Contains(errors, e => e.StartsWith("H2c applies to http:// origins only", StringComparison.Ordinal));
     }
 
     [Fact]

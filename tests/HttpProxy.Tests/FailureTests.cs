@@ -32,15 +32,43 @@ public sealed class FailureTests
     [Fact]
     public async Task Get_OriginNeverAnswers_504AfterResponseTimeoutAndOriginRequestCancelled()
     {
+        var clock = new ObservedClock();
         await using var origin = await TestOrigin.StartAsync();
-        await using var proxy = await ProxyHost.StartAsync(origin.Url, ("ResponseTimeout", "00:00:01"));
+        await using var proxy = await ProxyHost.StartAsync(origin.Url, clock, null, ("ResponseTimeout", "00:00:01"));
         using var http = new HttpClient { Timeout = Bound };
 
-        using var response = await http.GetAsync(proxy.At("/hang"));
+        var request = http.GetAsync(proxy.At("/hang"));
+        await origin.RequestArrived.Task.WaitAsync(Bound);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        using var response = await request.WaitAsync(Bound);
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Equal("Gateway timeout: the origin did not answer within 1 s.\n", await response.Content.ReadAsStringAsync());
         await origin.HeldRequestAborted.Task.WaitAsync(Bound);
+    }
+
+    [Fact]
+    public async Task Sse_SilentAfterHeadersLongerThanResponseTimeout_HeadersAtOnceAndStreamLivesOn()
+    {
+        var clock = new ObservedClock();
+        await using var origin = await TestOrigin.StartAsync();
+        await using var proxy = await ProxyHost.StartAsync(origin.Url, clock, null, ("ResponseTimeout", "00:00:05"));
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+
+        // The origin sends its headers and nothing else: the client has them although no body byte exists yet.
+        using var response = await http.GetAsync(proxy.At("/sse-silent"), HttpCompletionOption.ResponseHeadersRead).WaitAsync(Bound);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var read = body.ReadAsync(new byte[64]).AsTask();
+        clock.Advance(TimeSpan.FromHours(3));
+        var silentButOpen = !read.IsCompleted;
+        origin.Gate.SetResult();
+        var first = await read.WaitAsync(Bound);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.True(silentButOpen);
+        Assert.True(first > 0);
+        Assert.Equal(0, clock.Armed);
     }
 
     [Fact]
@@ -94,11 +122,20 @@ public sealed class FailureTests
     [Fact]
     public async Task Post_ClientSlowerThanResponseTimeout_TimeWaitingForClientNotCounted()
     {
+        var clock = new ObservedClock();
         await using var origin = await TestOrigin.StartAsync();
-        await using var proxy = await ProxyHost.StartAsync(origin.Url, ("ResponseTimeout", "00:00:01"));
+        await using var proxy = await ProxyHost.StartAsync(origin.Url, clock, null, ("ResponseTimeout", "00:00:01"));
         using var http = new HttpClient { Timeout = Bound };
+        var client = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        using var response = await http.PostAsync(proxy.At("/upload"), new SlowContent(chunks: 5, pause: TimeSpan.FromMilliseconds(500)));
+        var request = http.PostAsync(proxy.At("/upload"), new HeldContent(client.Task));
+        await origin.FirstUploadBytes.Task.WaitAsync(Bound);
+
+        // The proxy waits on the client now: its timeout is paused while an hour passes.
+        await clock.WaitUntilArmedAsync(armed => armed == 0, Bound);
+        clock.Advance(TimeSpan.FromHours(1));
+        client.SetResult();
+        using var response = await request.WaitAsync(Bound);
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -165,14 +202,16 @@ public sealed class FailureTests
         await origin.WaitAsync(Bound);
     }
 
-    /// <summary>A body of one byte per chunk with a pause before each: a client slower than the response timeout.</summary>
-    private sealed class SlowContent(int chunks, TimeSpan pause) : HttpContent
+    /// <summary>A body of one byte, then (once the test lets it go) four more: a client slower than the response timeout.</summary>
+    private sealed class HeldContent(Task client) : HttpContent
     {
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
         {
-            for (var i = 0; i < chunks; i++)
+            await stream.WriteAsync(new byte[] { 0 });
+            await stream.FlushAsync();
+            await client.WaitAsync(Bound);
+            for (var i = 1; i < 5; i++)
             {
-                await Task.Delay(pause);
                 await stream.WriteAsync(new[] { (byte)i });
                 await stream.FlushAsync();
             }

@@ -85,6 +85,41 @@ public sealed class ForwardingTests
     }
 
     [Fact]
+    public async Task Post_ExpectContinue_OriginAsksForTheBodyAndGetsItWhole()
+    {
+        await using var origin = await TestOrigin.StartAsync();
+        await using var proxy = await ProxyHost.StartAsync(origin.Url);
+        using var http = new HttpClient { Timeout = Bound };
+        using var request = new HttpRequestMessage(HttpMethod.Post, proxy.At("/upload")) { Content = new ByteArrayContent(new byte[300_000]) };
+        request.Headers.ExpectContinue = true;
+
+        using var response = await http.SendAsync(request);
+        var parts = (await response.Content.ReadAsStringAsync()).Split(' ');
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("300000", parts[0]);
+        Assert.Equal("300000", parts[2]);
+    }
+
+    [Fact]
+    public async Task Post_ExpectContinueRefusedEarly_ClientGetsTheRefusalWithoutSendingTheBody()
+    {
+        await using var origin = await TestOrigin.StartAsync();
+        await using var proxy = await ProxyHost.StartAsync(origin.Url);
+        using var handler = new SocketsHttpHandler { UseProxy = false, Expect100ContinueTimeout = Bound };
+        using var http = new HttpClient(handler) { Timeout = Bound };
+        var body = new GatedUploadContent(1, Task.CompletedTask, contentLength: true);
+        using var request = new HttpRequestMessage(HttpMethod.Post, proxy.At("/ws-refuse")) { Content = body };
+        request.Headers.ExpectContinue = true;
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer realm=\"test\"", response.Headers.WwwAuthenticate.ToString());
+        Assert.Equal("", body.Sha256);
+    }
+
+    [Fact]
     public async Task Get_OriginHoldsBodyAfterFirstMegabyte_ClientReadsItBeforeTheRestExists()
     {
         await using var origin = await TestOrigin.StartAsync();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using Edge.HttpProxy.Tests.Infrastructure;
+using Edge.Tests.Shared;
 
 namespace Edge.HttpProxy.Tests;
 
@@ -132,5 +133,72 @@ public sealed class WebSocketTests
         await Assert.ThrowsAsync<WebSocketException>(() => client.ConnectAsync(WebSocketUri(proxy, "/ws"), CancellationToken.None).WaitAsync(Bound));
 
         Assert.Equal(HttpStatusCode.BadGateway, client.HttpStatusCode);
+    }
+
+    [Fact]
+    public async Task WebSocket_PermessageDeflateOffered_NegotiatedWithTheOriginEndToEnd()
+    {
+        await using var origin = await TestOrigin.StartAsync();
+        await using var proxy = await ProxyHost.StartAsync(origin.Url);
+        using var client = new ClientWebSocket();
+        client.Options.CollectHttpResponseDetails = true;
+        client.Options.DangerousDeflateOptions = new WebSocketDeflateOptions { ClientMaxWindowBits = 14 };
+
+        await client.ConnectAsync(WebSocketUri(proxy, "/ws"), CancellationToken.None).WaitAsync(Bound);
+        var text = string.Concat(Enumerable.Repeat("compressible ", 5000));
+        await client.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+        var echo = await ReceiveMessageAsync(client);
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None).WaitAsync(Bound);
+
+        // The origin saw the client's offer, and the client got the origin's answer: the proxy negotiated nothing itself.
+        var offer = origin.WebSocketHandshakeHeaders!["Sec-WebSocket-Extensions"].ToString();
+        Assert.StartsWith("permessage-deflate", offer, StringComparison.Ordinal);
+        Assert.Contains("client_max_window_bits=14", offer, StringComparison.Ordinal);
+        var answer = Assert.Single(client.HttpResponseHeaders!["Sec-WebSocket-Extensions"]);
+        Assert.StartsWith("permessage-deflate", answer, StringComparison.Ordinal);
+        Assert.Equal(text, Encoding.UTF8.GetString(echo.Data));
+        Assert.Equal(WebSocketState.Closed, client.State);
+    }
+
+    [Theory]
+    [InlineData(false, "HTTP/1.1")]
+    [InlineData(true, "HTTP/2")]
+    public async Task WebSocket_Http2ExtendedConnectFromClient_ReachesOriginWithDeflateAndEchoes(bool h2cOrigin, string originProtocol)
+    {
+        using var authority = TestCertificateAuthority.Create();
+        await using var origin = await TestOrigin.StartAsync();
+        await using var proxy = h2cOrigin
+            ? await ProxyHost.StartAsync(origin.H2cUrl, null, authority, ("H2c", "true"))
+            : await ProxyHost.StartAsync(origin.Url, null, authority);
+        using var handler = new SocketsHttpHandler { UseProxy = false };
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => authority.Validates(certificate, errors, chain);
+        using var invoker = new HttpMessageInvoker(handler);
+        using var client = new ClientWebSocket();
+        client.Options.HttpVersion = HttpVersion.Version20;
+        client.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        client.Options.CollectHttpResponseDetails = true;
+        client.Options.DangerousDeflateOptions = new WebSocketDeflateOptions();
+        client.Options.AddSubProtocol("chat.v1");
+
+        await client.ConnectAsync(new Uri($"wss://127.0.0.1:{proxy.Url.Port}/ws"), invoker, CancellationToken.None).WaitAsync(Bound);
+        var received = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            await client.SendAsync(Encoding.UTF8.GetBytes($"over h2 {i}"), WebSocketMessageType.Text, true, CancellationToken.None);
+            received.Add(Encoding.UTF8.GetString((await ReceiveMessageAsync(client)).Data));
+        }
+
+        await client.CloseAsync((WebSocketCloseStatus)4000, "h2-done", CancellationToken.None).WaitAsync(Bound);
+        var originSaw = await origin.WebSocketClientClose.Task.WaitAsync(Bound);
+
+        Assert.Equal(HttpStatusCode.OK, client.HttpStatusCode);
+        Assert.Equal(["over h2 0", "over h2 1", "over h2 2"], received);
+        Assert.Equal("chat.v1", client.SubProtocol);
+        Assert.Equal(originProtocol, origin.WebSocketHandshakeProtocol);
+        Assert.StartsWith("permessage-deflate", origin.WebSocketHandshakeHeaders!["Sec-WebSocket-Extensions"].ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("permessage-deflate", Assert.Single(client.HttpResponseHeaders!["Sec-WebSocket-Extensions"]), StringComparison.Ordinal);
+        Assert.Equal("127.0.0.1", origin.WebSocketHandshakeHeaders["X-Forwarded-For"].ToString());
+        Assert.Equal("https", origin.WebSocketHandshakeHeaders["X-Forwarded-Proto"].ToString());
+        Assert.Equal(((WebSocketCloseStatus)4000, "h2-done"), originSaw);
     }
 }

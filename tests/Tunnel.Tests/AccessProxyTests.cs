@@ -60,6 +60,33 @@ public sealed class AccessProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Get_ClientSentForwardingHeaders_NeitherAccessNorRelayPassesThemOn()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{_access.Port}/headers"));
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", "203.0.113.9");
+        request.Headers.TryAddWithoutValidation("X-Forwarded-Host", "evil.test");
+        request.Headers.TryAddWithoutValidation("Forwarded", "for=203.0.113.9;host=evil.test");
+        request.Headers.TryAddWithoutValidation("X-Real-IP", "203.0.113.9");
+        request.Headers.TryAddWithoutValidation("Connection", "X-Hop");
+        request.Headers.TryAddWithoutValidation("X-Hop", "hop-only");
+        request.Headers.TryAddWithoutValidation("X-Custom", "kept");
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler { UseProxy = false });
+
+        using var response = await invoker.SendAsync(request, CancellationToken.None);
+        var headers = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("X-Forwarded-For: 127.0.0.1\n", headers, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("X-Forwarded-Host: private.app.test\n", headers, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("X-Custom: kept\n", headers, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("203.0.113.9", headers, StringComparison.Ordinal);
+        Assert.DoesNotContain("evil.test", headers, StringComparison.Ordinal);
+        Assert.DoesNotContain("X-Real-IP", headers, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("\nForwarded:", "\n" + headers, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("hop-only", headers, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Upload_16MiBChunked_ArrivesIntact()
     {
         const int megabytes = 16;
@@ -202,8 +229,8 @@ public sealed class AccessProxyTests : IAsyncLifetime
         var (status, body) = await client.GetStringAsync("localhost", "/echo");
 
         Assert.Equal(502, status);
-        Assert.StartsWith($"edge access: the relay http://127.0.0.1:{port} could not be reached: ", body, StringComparison.Ordinal);
-        Assert.Contains(access.Logs.Lines, l => l.Contains("RelayUnreachable", StringComparison.Ordinal));
+        Assert.Equal($"Bad gateway: the relay http://127.0.0.1:{port} refused the connection.\n", body);
+        Assert.Contains(access.Logs.Lines, l => l.Contains($"GET /echo to http://127.0.0.1:{port} failed (Unreachable)", StringComparison.Ordinal));
         Assert.DoesNotContain(access.Logs.Lines, l => l.Contains(AccessTests.CiToken, StringComparison.Ordinal));
     }
 

@@ -1,11 +1,12 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using Edge.Tunnel.Forwarding;
+using Edge.Forwarding;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Edge.Tunnel.Access;
 
@@ -15,21 +16,29 @@ namespace Edge.Tunnel.Access;
 /// <see cref="TunnelAccessExtensions.AddTunnelAccess"/>; mounted by <see cref="TunnelAccessExtensions.UseTunnelAccess"/>.
 /// </summary>
 /// <remarks>
-/// Requests go to the relay as HTTP/1.1. The handler is told <c>http://</c>; when the relay is <c>https://</c> the
-/// connect callback does TLS itself with the relay's name, because the handler would otherwise take the Host header
-/// (the private hostname) as the TLS server name and check the relay's certificate against it. No HTTP proxy is
-/// used: the relay is dialed directly.
+/// Requests go to the relay with YARP's forwarder, as HTTP/1.1 (WebSockets as HTTP/1.1 upgrades, carried as bytes, so
+/// their extensions are negotiated end to end). The handler is told <c>http://</c>; when the relay is <c>https://</c>
+/// the connect callback does TLS itself with the relay's name, because the handler would otherwise take the Host header
+/// (the private hostname) as the TLS server name and check the relay's certificate against it. No HTTP proxy is used:
+/// the relay is dialed directly.
 /// </remarks>
 public sealed partial class TunnelAccessProxy : IDisposable
 {
+    /// <summary>Attempts per request: a relay restart can leave more than one dead connection in the pool, and each
+    /// attempt that finds one takes it out.</summary>
+    internal const int MaxAttempts = 3;
+
     private readonly TunnelAccessOptions _options;
     private readonly ILogger _logger;
     private readonly HttpMessageInvoker _invoker;
-    private readonly string _baseUri;
+    private readonly IHttpForwarder _forwarder;
+    private readonly ForwarderRequestConfig _config;
+    private readonly string _prefix;
     private readonly string _relay;
+    private readonly string _upstream;
 
     /// <summary>Validates the options (all errors at once) and prepares the relay connection pool.</summary>
-    public TunnelAccessProxy(IOptions<TunnelAccessOptions> options, ILogger<TunnelAccessProxy> logger)
+    public TunnelAccessProxy(IOptions<TunnelAccessOptions> options, ILogger<TunnelAccessProxy> logger, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
@@ -42,7 +51,8 @@ public sealed partial class TunnelAccessProxy : IDisposable
         _logger = logger;
         var relay = _options.RelayUri!;
         _relay = relay.GetLeftPart(UriPartial.Authority);
-        _baseUri = "http://" + relay.Authority;
+        _upstream = "the relay " + _relay;
+        _prefix = "http://" + relay.Authority;
         var host = relay.DnsSafeHost;
         var port = relay.Port;
         var tls = relay.Scheme == Uri.UriSchemeHttps;
@@ -57,6 +67,10 @@ public sealed partial class TunnelAccessProxy : IDisposable
             ConnectTimeout = _options.ConnectTimeout,
             ConnectCallback = (_, cancellationToken) => ConnectAsync(host, port, tls, validation, cancellationToken),
         });
+        _forwarder = Forwarders.Create(time ?? TimeProvider.System);
+
+        // HTTP/1.1 exactly: the connect callback offers only http/1.1 in ALPN, and the relay takes WebSockets as upgrades.
+        _config = Forwarders.RequestConfig(HttpVersion.Version11, HttpVersionPolicy.RequestVersionExact);
     }
 
     /// <summary>The relay's origin (<c>https://relay.example.com</c>), for messages.</summary>
@@ -69,28 +83,24 @@ public sealed partial class TunnelAccessProxy : IDisposable
     /// Forwards one local request to the relay and streams the answer back.
     /// </summary>
     /// <remarks>
-    /// 1. A WebSocket upgrade goes to <see cref="ForwardWebSocketAsync"/>.
-    /// 2. The request: same method, path and query; end-to-end headers (hop-by-hop ones and any access token the
-    ///    local client sent removed); Host = the private hostname; the access token added; body streamed. CONNECT is
-    ///    refused with 405: this is not an HTTP proxy.
-    /// 3. Relay unreachable or failing before answering → 502 with a text naming the relay; nothing is retried.
-    /// 4. The response: status, headers, body flushed as it arrives (SSE), trailers. A local client abort cancels
-    ///    the relay request (its connection closes, so the relay resets the stream to the agent).
+    /// 1. CONNECT is refused with 405: this is not an HTTP proxy.
+    /// 2. The request: same method and target, the forwarding core's header policy, Host = the private hostname, the
+    ///    access token added (one the local client sent is dropped), body streamed and flushed chunk by chunk.
+    /// 3. A failed attempt is sent again on another connection under <see cref="RetryRule"/> (at most
+    ///    <see cref="MaxAttempts"/> in all): nothing reached the client yet, and the relay never got the request (it
+    ///    could not be connected to) or the request is a GET, HEAD or OPTIONS without a body (a stale pooled
+    ///    connection, a relay restarted between two requests). A POST whose connection broke is not sent again.
+    /// 4. Otherwise the failure is the core's error model: 502/504 naming the relay, one warning line.
+    /// 5. The response: status, headers, body flushed as it arrives (SSE), trailers. A local client abort cancels the
+    ///    relay request (its connection closes, so the relay resets the stream to the agent).
     /// </remarks>
     public async Task HandleAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-
-        // 1. WebSocket.
-        if (IsWebSocketUpgrade(context))
-        {
-            await ForwardWebSocketAsync(context);
-            return;
-        }
-
-        // 2. Request.
         var request = context.Request;
-        if (HttpMethods.IsConnect(request.Method))
+
+        // 1. CONNECT.
+        if (HttpMethods.IsConnect(request.Method) && context.Features.Get<IHttpExtendedConnectFeature>() is not { IsExtendedConnect: true })
         {
             // Clients that take this port for an HTTP proxy: a clear answer instead of a tunnel to who knows where.
             context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
@@ -104,100 +114,43 @@ public sealed partial class TunnelAccessProxy : IDisposable
             maxBody.MaxRequestBodySize = null;
         }
 
-        using var message = CreateMessage(context, new HttpMethod(request.Method));
-        if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true)
+        // 2. Request.
+        var bytes = new ForwardedBytes();
+        var transformer = new AccessTransformer(_options.Hostname, _options.Token, bytes);
+        using var invoker = new ForwardingInvoker(_invoker, bytes);
+        for (var attempt = 1; ; attempt++)
         {
-            message.Content = new StreamContent(request.Body, ForwardingResponse.BufferSize);
-        }
+            var error = await _forwarder.SendAsync(context, _prefix, invoker, _config, transformer);
+            if (error == ForwarderError.None)
+            {
+                // 5. Response (YARP streamed it).
+                Log.Forwarded(_logger, request.Method, request.Path.Value ?? "/", context.Response.StatusCode);
+                return;
+            }
 
-        AddHeaders(context, message);
+            var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+            var failure = ForwardingFailure.FromForwarder(error, exception, context.Response.HasStarted, null, _upstream);
 
-        // 3. Send.
-        var response = await SendAsync(context, message);
-        if (response is null)
-        {
+            // 3. Retry.
+            if (attempt < MaxAttempts
+                && failure.Error is ForwardingError.Unreachable or ForwardingError.UpstreamFailed
+                && RetryRule.MaySendAgain(request, RetryRule.NeverReachedUpstream(exception), bytes.RequestBodyStarted))
+            {
+                ForwardingLog.Retrying(_logger, request.Method, request.Path.Value ?? "/", _relay, attempt, failure.Error, ForwardingFailure.Describe(exception));
+                context.Response.Clear();
+                context.Features.Set<IForwarderErrorFeature>(null);
+                continue;
+            }
+
+            // 4. Failure.
+            failure.Log(_logger, request, _relay);
+            await failure.RespondAsync(context);
             return;
-        }
-
-        // 4. Response.
-        using (response)
-        {
-            await CopyResponseAsync(context, response);
         }
     }
 
     /// <inheritdoc />
     public void Dispose() => _invoker.Dispose();
-
-    private HttpRequestMessage CreateMessage(HttpContext context, HttpMethod method)
-    {
-        var request = context.Request;
-        var uri = new Uri(string.Concat(_baseUri, request.PathBase.Add(request.Path).ToUriComponent(), request.QueryString.ToUriComponent()));
-        return new HttpRequestMessage(method, uri)
-        {
-            Version = HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
-    }
-
-    private void AddHeaders(HttpContext context, HttpRequestMessage message)
-    {
-        ForwardingHeaders.CopyRequestHeaders(context.Request, message);
-        message.Headers.Host = _options.Hostname;
-        message.Headers.TryAddWithoutValidation(TunnelProtocol.AccessTokenHeader, _options.Token);
-    }
-
-    private async Task<HttpResponseMessage?> SendAsync(HttpContext context, HttpRequestMessage message)
-    {
-        var request = context.Request;
-        var aborted = context.RequestAborted;
-        try
-        {
-            return await _invoker.SendAsync(message, aborted);
-        }
-        catch (Exception) when (aborted.IsCancellationRequested)
-        {
-            Log.ClientAborted(_logger, request.Method, request.Path.Value ?? "/");
-            return null;
-        }
-        catch (Exception ex)
-        {
-            var error = ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }
-                ? AccessForwardError.RelayUnreachable
-                : AccessForwardError.RelayRequestFailed;
-            Log.ForwardFailed(_logger, request.Method, request.Path.Value ?? "/", _relay, error, ex);
-            if (!context.Response.HasStarted)
-            {
-                context.Response.StatusCode = StatusCodes.Status502BadGateway;
-                context.Response.ContentType = "text/plain; charset=utf-8";
-                context.Response.Headers.CacheControl = "no-store";
-                var text = error == AccessForwardError.RelayUnreachable
-                    ? $"edge access: the relay {_relay} could not be reached: {ex.Message}\n"
-                    : $"edge access: the relay {_relay} did not answer: {ex.Message}\n";
-                await context.Response.WriteAsync(text, aborted);
-            }
-
-            return null;
-        }
-    }
-
-    private async Task CopyResponseAsync(HttpContext context, HttpResponseMessage response)
-    {
-        var request = context.Request;
-        var (outcome, error) = await ForwardingResponse.CopyAsync(context, response, null);
-        switch (outcome)
-        {
-            case ResponseCopyOutcome.UpstreamFailed:
-                Log.ForwardFailed(_logger, request.Method, request.Path.Value ?? "/", _relay, AccessForwardError.RelayResponseFailed, error!);
-                break;
-            case ResponseCopyOutcome.ClientAborted:
-                Log.ClientAborted(_logger, request.Method, request.Path.Value ?? "/");
-                break;
-            default:
-                Log.Forwarded(_logger, request.Method, request.Path.Value ?? "/", (int)response.StatusCode);
-                break;
-        }
-    }
 
     private static async ValueTask<Stream> ConnectAsync(string host, int port, bool tls, RemoteCertificateValidationCallback? validation, CancellationToken cancellationToken)
     {

@@ -1,6 +1,6 @@
+using Edge.Forwarding;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Primitives;
 
 namespace Edge.Tunnel.Forwarding;
 
@@ -17,7 +17,9 @@ internal enum ResponseCopyOutcome
     ClientAborted,
 }
 
-/// <summary>Streams an upstream response to the client. Shared by the relay's forwarder and <c>edge access</c>.</summary>
+/// <summary>Streams an upstream response to the client for the relay's forwarder (<c>edge access</c> and
+/// <c>builtin:http-proxy</c> use YARP's forwarder with <see cref="ForwardingTransformer"/>); headers and trailers under
+/// the forwarding core's <see cref="HeaderPolicy"/>.</summary>
 internal static class ForwardingResponse
 {
     /// <summary>Bytes asked of the response pipe per read: large enough for full-speed layer downloads, small enough to
@@ -42,8 +44,7 @@ internal static class ForwardingResponse
 
         // 1. Status and headers.
         target.StatusCode = (int)response.StatusCode;
-        ForwardingHeaders.CopyResponseHeaders(response.Headers, target.Headers);
-        ForwardingHeaders.CopyResponseHeaders(response.Content.Headers, target.Headers);
+        HeaderPolicy.CopyResponseHeaders(response, target);
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
         try
@@ -82,13 +83,7 @@ internal static class ForwardingResponse
             }
 
             // 3. Trailers.
-            if (response.TrailingHeaders.Any() && target.SupportsTrailers())
-            {
-                foreach (var (name, values) in response.TrailingHeaders)
-                {
-                    target.AppendTrailer(name, new StringValues([.. values]));
-                }
-            }
+            HeaderPolicy.CopyResponseTrailers(response, context);
 
             return (ResponseCopyOutcome.Completed, null);
         }

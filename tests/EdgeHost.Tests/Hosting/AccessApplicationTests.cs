@@ -126,7 +126,7 @@ public sealed class AccessApplicationTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal(HttpStatusCode.BadGateway, forwarded.StatusCode);
-        Assert.StartsWith("edge access: the relay http://127.0.0.1:1 could not be reached", await forwarded.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("Bad gateway: the relay http://127.0.0.1:1 refused the connection.\n", await forwarded.Content.ReadAsStringAsync());
         await app.StopAsync();
     }
 }

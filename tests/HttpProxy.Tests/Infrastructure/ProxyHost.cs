@@ -1,4 +1,6 @@
+using Edge.Functions;
 using Edge.Host.Hosting;
+using Edge.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -8,7 +10,8 @@ namespace Edge.HttpProxy.Tests.Infrastructure;
 
 /// <summary>
 /// The real edge host, in process, on 127.0.0.1:0, serving one function <c>web</c> = <c>builtin:http-proxy</c> for
-/// every host (the registry proxy is switched off), with a temp data directory.
+/// every host (the registry proxy is switched off), with a temp data directory. Optionally on HTTPS (HTTP/2 by ALPN)
+/// with a certificate from a test CA, and with the handler on a fake clock.
 /// </summary>
 internal sealed class ProxyHost : IAsyncDisposable
 {
@@ -50,10 +53,28 @@ internal sealed class ProxyHost : IAsyncDisposable
         return directory;
     }
 
-    public static async Task<ProxyHost> StartAsync(string origin, params (string Key, string? Value)[] vars)
+    public static Task<ProxyHost> StartAsync(string origin, params (string Key, string? Value)[] vars) =>
+        StartAsync(origin, null, null, vars);
+
+    /// <summary>The host with <c>builtin:http-proxy</c> reading <paramref name="time"/> (when given) as its clock, and
+    /// listening on HTTPS with a certificate for 127.0.0.1 issued by <paramref name="authority"/> (when given).</summary>
+    public static async Task<ProxyHost> StartAsync(string origin, TimeProvider? time, TestCertificateAuthority? authority, params (string Key, string? Value)[] vars)
     {
         var directory = NewDirectory();
-        var app = EdgeApplication.Build(null, [], Settings(directory, origin, vars));
+        var settings = Settings(directory, origin, vars);
+        if (authority is not null)
+        {
+            using var certificate = authority.Issue("localhost");
+            var (certificatePath, keyPath) = TestCertificateAuthority.WritePem(certificate, directory, "proxy");
+            settings["urls"] = "https://127.0.0.1:0";
+            settings["Edge:Certificates:0:CertificatePath"] = certificatePath;
+            settings["Edge:Certificates:0:KeyPath"] = keyPath;
+        }
+
+        Dictionary<string, Func<IEdgeEnv, IFetchHandler>>? handlers = time is null
+            ? null
+            : new() { ["http-proxy"] = env => new HttpProxyHandler(new ClockEnv(env, time)) };
+        var app = EdgeApplication.Build(null, [], settings, handlers);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new ProxyHost(app, directory, new Uri(address));

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,8 +17,9 @@ using Microsoft.Extensions.Logging;
 namespace Edge.HttpProxy.Tests.Infrastructure;
 
 /// <summary>
-/// The web application behind the proxy: a real Kestrel on 127.0.0.1:0 whose endpoints report what arrived and
-/// let a test hold a response open (gates), so streaming is proven by order of events rather than by timing.
+/// The web application behind the proxy: a real Kestrel on 127.0.0.1:0 (HTTP/1.1, and a second listener speaking
+/// HTTP/2 in plain text, h2c) whose endpoints report what arrived and let a test hold a response open (gates), so
+/// streaming is proven by order of events rather than by timing.
 /// </summary>
 internal sealed class TestOrigin : IAsyncDisposable
 {
@@ -28,6 +30,18 @@ internal sealed class TestOrigin : IAsyncDisposable
     private TestOrigin(WebApplication app) => _app = app;
 
     public string Url { get; private set; } = "";
+
+    /// <summary>The h2c listener (HTTP/2 with prior knowledge, as plain-text gRPC servers listen).</summary>
+    public string H2cUrl { get; private set; } = "";
+
+    /// <summary>Completes when <c>/hang</c> or <c>/sse-silent</c> got its request.</summary>
+    public TaskCompletionSource RequestArrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The protocol (HTTP/1.1, HTTP/2) of the last WebSocket handshake the origin accepted.</summary>
+    public string? WebSocketHandshakeProtocol { get; private set; }
+
+    /// <summary>Completes when <c>/grpc</c> received its request headers (the exchange is then duplex).</summary>
+    public TaskCompletionSource<IHeaderDictionary> GrpcRequestHeaders { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Released by the test to let a gated response (<c>/gated</c>, <c>/sse</c>) continue.</summary>
     public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -53,13 +67,16 @@ internal sealed class TestOrigin : IAsyncDisposable
         {
             k.Limits.MaxRequestBodySize = null;
             k.Listen(IPAddress.Loopback, 0);
+            k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2);
         });
         var app = builder.Build();
         var origin = new TestOrigin(app);
         app.UseWebSockets();
         app.Run(origin.HandleAsync);
         await app.StartAsync();
-        origin.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
+        origin.Url = addresses[0];
+        origin.H2cUrl = addresses[1];
         return origin;
     }
 
@@ -113,7 +130,20 @@ internal sealed class TestOrigin : IAsyncDisposable
                 }
 
                 break;
+            case "/sse-silent":
+                // Headers, then nothing until the gate opens: a stream that is quiet for longer than any timeout.
+                context.Response.ContentType = "text/event-stream";
+                await context.Response.StartAsync(aborted);
+                await context.Response.Body.FlushAsync(aborted);
+                RequestArrived.TrySetResult();
+                await Gate.Task.WaitAsync(aborted);
+                await context.Response.WriteAsync("data: late\n\n", aborted);
+                break;
+            case "/grpc":
+                await GrpcEchoAsync(context);
+                break;
             case "/hang":
+                RequestArrived.TrySetResult();
                 using (aborted.Register(() => HeldRequestAborted.TrySetResult()))
                 {
                     await Task.Delay(Timeout.Infinite, aborted).ContinueWith(static _ => { }, TaskScheduler.Default);
@@ -219,8 +249,11 @@ internal sealed class TestOrigin : IAsyncDisposable
     private async Task EchoWebSocketAsync(HttpContext context)
     {
         WebSocketHandshakeHeaders = new HeaderDictionary(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase));
+        WebSocketHandshakeProtocol = context.Request.Protocol;
         var protocol = context.WebSockets.WebSocketRequestedProtocols.FirstOrDefault();
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol);
+
+        // permessage-deflate when the client offers it (the origin answers the offer in Sec-WebSocket-Extensions).
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = protocol, DangerousEnableCompression = true });
         var buffer = new byte[64 * 1024];
         while (true)
         {
@@ -234,5 +267,56 @@ internal sealed class TestOrigin : IAsyncDisposable
 
             await socket.SendAsync(buffer.AsMemory(0, frame.Count), frame.MessageType, frame.EndOfMessage, context.RequestAborted);
         }
+    }
+
+    /// <summary>
+    /// A gRPC-style bidirectional stream: each length-prefixed message of the request is answered at once with
+    /// "echo:" + the message (so the client can wait for an answer before it sends the next), then trailers
+    /// <c>grpc-status: 0</c> and <c>grpc-message</c>; a message "fail" ends with <c>grpc-status: 5</c> instead.
+    /// </summary>
+    private async Task GrpcEchoAsync(HttpContext context)
+    {
+        var aborted = context.RequestAborted;
+        GrpcRequestHeaders.TrySetResult(new HeaderDictionary(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase)));
+        context.Response.ContentType = "application/grpc";
+        var status = "0";
+        var header = new byte[5];
+        while (true)
+        {
+            try
+            {
+                await context.Request.Body.ReadExactlyAsync(header, aborted);
+            }
+            catch (EndOfStreamException)
+            {
+                break;
+            }
+
+            var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1));
+            var message = new byte[length];
+            await context.Request.Body.ReadExactlyAsync(message, aborted);
+            if (Encoding.UTF8.GetString(message) == "fail")
+            {
+                status = "5";
+                break;
+            }
+
+            await context.Response.Body.WriteAsync(Frame("echo:" + Encoding.UTF8.GetString(message)), aborted);
+            await context.Response.Body.FlushAsync(aborted);
+        }
+
+        var trailers = context.Features.Get<IHttpResponseTrailersFeature>()!.Trailers;
+        trailers["grpc-status"] = status;
+        trailers["grpc-message"] = status == "0" ? "done" : "not found";
+    }
+
+    /// <summary>A gRPC message frame: uncompressed flag, big-endian length, payload.</summary>
+    public static byte[] Frame(string text)
+    {
+        var payload = Encoding.UTF8.GetBytes(text);
+        var frame = new byte[5 + payload.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(1), payload.Length);
+        payload.CopyTo(frame, 5);
+        return frame;
     }
 }
