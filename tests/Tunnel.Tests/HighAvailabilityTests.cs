@@ -85,7 +85,7 @@ public sealed class HighAvailabilityTests
 
         var t1 = relay.Relay.GetStatus().Single(s => s.TunnelId == "t1");
         Assert.InRange(t1.Retries, 1, 2);
-        Assert.Contains(relay.Logs.Lines, l => l.Contains("before any response byte", StringComparison.Ordinal));
+        Assert.Contains(relay.Logs.Lines, l => l.Contains("POST /upload to the agent of tunnel t1: attempt 1 failed", StringComparison.Ordinal) && l.Contains("sending again on another connection", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -116,7 +116,7 @@ public sealed class HighAvailabilityTests
         }
 
         Assert.Equal(1, relay.Relay.GetStatus().Single(s => s.TunnelId == "t1").Retries);
-        Assert.Contains(relay.Logs.Lines, l => l.Contains($"{method} /hold failed on connection", StringComparison.Ordinal));
+        Assert.Contains(relay.Logs.Lines, l => l.Contains($"{method} /hold to the agent of tunnel t1: attempt 1 failed", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -138,6 +138,8 @@ public sealed class HighAvailabilityTests
 
         // The first agent's origin had the request: sending it again elsewhere could run it twice.
         Assert.Equal(502, (int)response.StatusCode);
+        Assert.Equal("Bad gateway: the agent of tunnel t1 closed the connection or sent an invalid response.\n", await response.Content.ReadAsStringAsync());
+        Assert.Contains(relay.Logs.Lines, l => l.Contains("POST /hold to tunnel t1 failed (UpstreamFailed): answered 502.", StringComparison.Ordinal));
         Assert.Equal(0, relay.Relay.GetStatus().Single(s => s.TunnelId == "t1").Retries);
     }
 

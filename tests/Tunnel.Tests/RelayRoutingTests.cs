@@ -65,7 +65,7 @@ public sealed class RelayRoutingTests
         var (status, body) = await client.GetStringAsync("none.test", "/echo");
 
         Assert.Equal(502, status);
-        Assert.Equal("tunnel t2 has no connected agent\n", body);
+        Assert.Equal("Bad gateway: tunnel t2 has no connected agent.\n", body);
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Net;
 using Edge.Forwarding;
-using Edge.Tunnel.Forwarding;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -8,6 +7,9 @@ namespace Edge.Tunnel.Relay;
 
 public sealed partial class TunnelRelay
 {
+    // Only the relay may see an access token: it never goes on to an agent.
+    private static readonly HashSet<string> s_tokenHeader = new(StringComparer.OrdinalIgnoreCase) { TunnelProtocol.AccessTokenHeader };
+
     /// <summary>
     /// Forwards a public request to the tunnel its host and path map to.
     /// </summary>
@@ -108,12 +110,12 @@ public sealed partial class TunnelRelay
             var connection = _registry.Pick(tunnelId, tried, avoidAgent: failedAgent);
             if (connection is null)
             {
-                var error = tried is null ? ForwardError.NoAgent : ForwardError.NoUsableConnection;
-                Log.NoAgent(_logger, tunnelId, request.Method, Sanitize(request.Host.Host), path);
-                await WriteTextAsync(context, StatusCodes.Status502BadGateway, error == ForwardError.NoAgent
-                    ? $"tunnel {tunnelId} has no connected agent"
-                    : $"tunnel {tunnelId}: no agent connection could take the request");
-                return StatusCodes.Status502BadGateway;
+                var failure = new ForwardingFailure(
+                    ForwardingError.NoUpstream,
+                    StatusCodes.Status502BadGateway,
+                    tried is null ? $"tunnel {tunnelId} has no connected agent" : $"no agent connection of tunnel {tunnelId} could take the request",
+                    null);
+                return await FailAsync(context, failure, tunnelId, counters);
             }
 
             // 4. Send.
@@ -137,23 +139,18 @@ public sealed partial class TunnelRelay
                 (tried ??= []).Add(connection);
                 failedAgent = connection.AgentId;
                 Interlocked.Increment(ref counters.Retries);
-                Log.Retrying(_logger, tunnelId, connection.Id, request.Method, path, ex.Message, attempt + 1);
+                ForwardingLog.Retrying(_logger, request.Method, path, Upstream(tunnelId), attempt, ForwardingFailure.FromException(ex, Upstream(tunnelId)).Error, ForwardingFailure.Describe(ex));
                 continue;
-            }
-            catch (Exception) when (aborted.IsCancellationRequested)
-            {
-                connection.Exit();
-                Interlocked.Increment(ref counters.ClientAborts);
-                Log.ClientAborted(_logger, tunnelId, request.Method, path);
-                return StatusCodes.Status499ClientClosedRequest;
             }
             catch (Exception ex)
             {
                 connection.Exit();
-                var error = NeverReachedAgent(ex) && body is not { Started: true } ? ForwardError.NoUsableConnection : ForwardError.AgentRequestFailed;
-                Log.ForwardFailed(_logger, tunnelId, request.Method, path, error, ex);
-                await WriteTextAsync(context, StatusCodes.Status502BadGateway, $"tunnel {tunnelId}: the agent did not answer");
-                return StatusCodes.Status502BadGateway;
+                var failure = aborted.IsCancellationRequested
+                    ? new ForwardingFailure(ForwardingError.ClientAborted, StatusCodes.Status499ClientClosedRequest, "the client went away", ex)
+                    : NeverReachedAgent(ex) && body is not { Started: true }
+                        ? new ForwardingFailure(ForwardingError.NoUpstream, StatusCodes.Status502BadGateway, $"no agent connection of tunnel {tunnelId} could take the request", ex)
+                        : ForwardingFailure.FromException(ex, Upstream(tunnelId));
+                return await FailAsync(context, failure, tunnelId, counters);
             }
 
             // 6. Response.
@@ -161,7 +158,7 @@ public sealed partial class TunnelRelay
             {
                 using (response)
                 {
-                    return await CopyResponseAsync(context, response, tunnelId, path, counters);
+                    return await CopyResponseAsync(context, response, tunnelId, counters);
                 }
             }
             finally
@@ -211,36 +208,46 @@ public sealed partial class TunnelRelay
         };
         if (body is not null)
         {
-            message.Content = new StreamContent(body, ForwardingResponse.BufferSize);
+            message.Content = new StreamContent(body, RelayResponse.BufferSize);
         }
 
-        CopyRequestHeaders(context, message, null);
+        CopyRequestHeaders(context, message, s_tokenHeader);
         return message;
     }
 
-    private static void CopyRequestHeaders(HttpContext context, HttpRequestMessage message, HashSet<string>? skip)
+    /// <summary>The forwarding core's header policy, the public client as the trusted client (the relay trusts no
+    /// proxy in front of it), and the access token never passed on.</summary>
+    private static void CopyRequestHeaders(HttpContext context, HttpRequestMessage message, IReadOnlySet<string> alsoRemove) =>
+        HeaderPolicy.CopyRequestHeaders(context.Request, message, context.Request.Host.Value, TrustedClient.FromConnection(context), alsoRemove);
+
+    /// <summary>The tunnel as the public and the log may read it.</summary>
+    private static string Upstream(string tunnelId) => $"the agent of tunnel {tunnelId}";
+
+    /// <summary>One failure: its log line, counted, and answered (an error response, or the client's response aborted).</summary>
+    private async Task<int> FailAsync(HttpContext context, ForwardingFailure failure, string tunnelId, TunnelCounters counters)
     {
-        var request = context.Request;
-        ForwardingHeaders.CopyRequestHeaders(request, message, skip);
-        message.Headers.Host = request.Host.Value;
-        message.Headers.TryAddWithoutValidation("X-Forwarded-For", PeerOf(context));
-        message.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
-        message.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
+        if (failure.Error == ForwardingError.ClientAborted)
+        {
+            Interlocked.Increment(ref counters.ClientAborts);
+        }
+
+        failure.Log(_logger, context.Request, $"tunnel {tunnelId}");
+        await failure.RespondAsync(context);
+        return failure.Error == ForwardingError.ResponseBroken && context.Response.HasStarted ? context.Response.StatusCode : failure.Status;
     }
 
-    private async Task<int> CopyResponseAsync(HttpContext context, HttpResponseMessage response, string tunnelId, string path, TunnelCounters counters)
+    private async Task<int> CopyResponseAsync(HttpContext context, HttpResponseMessage response, string tunnelId, TunnelCounters counters)
     {
-        var (outcome, error) = await ForwardingResponse.CopyAsync(context, response, read => Interlocked.Add(ref counters.BytesFromAgent, read));
+        var (outcome, error) = await RelayResponse.CopyAsync(context, response, read => Interlocked.Add(ref counters.BytesFromAgent, read));
         switch (outcome)
         {
             case ResponseCopyOutcome.UpstreamFailed:
-                Log.ForwardFailed(_logger, tunnelId, context.Request.Method, path, ForwardError.AgentResponseFailed, error!);
+                // The client's response was aborted already: it cannot look complete.
+                await FailAsync(context, new ForwardingFailure(ForwardingError.ResponseBroken, StatusCodes.Status502BadGateway, $"{Upstream(tunnelId)} broke off its response", error), tunnelId, counters);
                 return (int)response.StatusCode;
             case ResponseCopyOutcome.ClientAborted:
                 // Disposing the response (by the caller) resets the upstream stream, so the origin stops too.
-                Interlocked.Increment(ref counters.ClientAborts);
-                Log.ClientAborted(_logger, tunnelId, context.Request.Method, path);
-                return StatusCodes.Status499ClientClosedRequest;
+                return await FailAsync(context, new ForwardingFailure(ForwardingError.ClientAborted, StatusCodes.Status499ClientClosedRequest, "the client went away", error), tunnelId, counters);
             default:
                 return (int)response.StatusCode;
         }

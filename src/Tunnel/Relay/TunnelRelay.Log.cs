@@ -30,17 +30,9 @@ public sealed partial class TunnelRelay
         [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "No tunnel route for host {Host}, path {Path}")]
         public static partial void NoRoute(ILogger logger, string host, string path);
 
-        [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Tunnel {TunnelId}: no connected agent for {Method} {Host}{Path}")]
-        public static partial void NoAgent(ILogger logger, string tunnelId, string method, string host, string path);
 
-        [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Tunnel {TunnelId}: {Method} {Path} failed on connection {ConnectionId} before any response byte ({Reason}); sending it again (attempt {Attempt})")]
-        public static partial void Retrying(ILogger logger, string tunnelId, long connectionId, string method, string path, string reason, int attempt);
 
-        [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Tunnel {TunnelId}: forwarding {Method} {Path} failed: {Error}")]
-        public static partial void ForwardFailed(ILogger logger, string tunnelId, string method, string path, ForwardError error, Exception exception);
 
-        [LoggerMessage(EventId = 114, Level = LogLevel.Debug, Message = "Tunnel {TunnelId}: client aborted {Method} {Path}")]
-        public static partial void ClientAborted(ILogger logger, string tunnelId, string method, string path);
 
         [LoggerMessage(EventId = 120, Level = LogLevel.Debug, Message = "Access {Name}: {Method} {Host}{Path}")]
         public static partial void AccessGranted(ILogger logger, string name, string method, string host, string path);

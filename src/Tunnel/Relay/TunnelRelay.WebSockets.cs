@@ -2,7 +2,6 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Edge.Forwarding;
-using Edge.Tunnel.Forwarding;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -10,9 +9,10 @@ namespace Edge.Tunnel.Relay;
 
 public sealed partial class TunnelRelay
 {
+    // Besides the access token: the client's HTTP/1.1 handshake keys, which HTTP/2's extended CONNECT does without.
     private static readonly HashSet<string> s_webSocketRequestSkip = new(StringComparer.OrdinalIgnoreCase)
     {
-        "Sec-WebSocket-Key", "Sec-WebSocket-Version",
+        TunnelProtocol.AccessTokenHeader, "Sec-WebSocket-Key", "Sec-WebSocket-Version",
     };
 
     private static bool IsWebSocketUpgrade(HttpContext context) =>
@@ -42,9 +42,7 @@ public sealed partial class TunnelRelay
             var connection = _registry.Pick(tunnelId, tried, avoidAgent: failedAgent);
             if (connection is null)
             {
-                Log.NoAgent(_logger, tunnelId, request.Method, Sanitize(request.Host.Host), path);
-                await WriteTextAsync(context, StatusCodes.Status502BadGateway, $"tunnel {tunnelId} has no connected agent");
-                return StatusCodes.Status502BadGateway;
+                return await FailAsync(context, new ForwardingFailure(ForwardingError.NoUpstream, StatusCodes.Status502BadGateway, $"tunnel {tunnelId} has no connected agent", null), tunnelId, counters);
             }
 
             // 1. Extended CONNECT.
@@ -71,21 +69,16 @@ public sealed partial class TunnelRelay
                 (tried ??= []).Add(connection);
                 failedAgent = connection.AgentId;
                 Interlocked.Increment(ref counters.Retries);
-                Log.Retrying(_logger, tunnelId, connection.Id, context.Request.Method, path, ex.Message, attempt + 1);
+                ForwardingLog.Retrying(_logger, request.Method, path, Upstream(tunnelId), attempt, ForwardingFailure.FromException(ex, Upstream(tunnelId)).Error, ForwardingFailure.Describe(ex));
                 continue;
             }
             catch (Exception ex)
             {
                 connection.Exit();
-                if (aborted.IsCancellationRequested)
-                {
-                    Interlocked.Increment(ref counters.ClientAborts);
-                    return StatusCodes.Status499ClientClosedRequest;
-                }
-
-                Log.ForwardFailed(_logger, tunnelId, request.Method, path, ForwardError.AgentRequestFailed, ex);
-                await WriteTextAsync(context, StatusCodes.Status502BadGateway, $"tunnel {tunnelId}: the agent did not answer");
-                return StatusCodes.Status502BadGateway;
+                var failure = aborted.IsCancellationRequested
+                    ? new ForwardingFailure(ForwardingError.ClientAborted, StatusCodes.Status499ClientClosedRequest, "the client went away", ex)
+                    : ForwardingFailure.FromException(ex, Upstream(tunnelId));
+                return await FailAsync(context, failure, tunnelId, counters);
             }
 
             try
@@ -95,16 +88,16 @@ public sealed partial class TunnelRelay
                     // 2. Refused by the origin.
                     if (response.StatusCode != HttpStatusCode.OK)
                     {
-                        return await CopyResponseAsync(context, response, tunnelId, path, counters);
+                        return await CopyResponseAsync(context, response, tunnelId, counters);
                     }
 
                     // 3. Upgrade the client and splice.
                     await using var agentStream = await response.Content.ReadAsStreamAsync(aborted);
-                    ForwardingHeaders.CopyResponseHeaders(response.Headers, context.Response.Headers);
+                    HeaderPolicy.CopyResponseHeaders(response, context.Response);
                     context.Response.Headers.Upgrade = "websocket";
                     context.Response.Headers["Sec-WebSocket-Accept"] = AcceptKey(request.Headers["Sec-WebSocket-Key"].ToString());
                     var clientStream = await context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync();
-                    await ForwardingResponse.SpliceAsync(
+                    await RelayResponse.SpliceAsync(
                         clientStream,
                         agentStream,
                         read => Interlocked.Add(ref counters.BytesToAgent, read),

@@ -115,7 +115,7 @@ public sealed class TunnelHighAvailabilityTests(ITestOutputHelper output)
         var before = all.Where(r => r.Finished <= killedAt).ToList();
         var allPulls = pulls.ToList();
         var pullsAcrossKill = allPulls.Count(p => p.Started <= killedAt && p.Finished > killedAt);
-        var retries = relay.Output.Split('\n').Count(l => l.Contains("sending it again", StringComparison.Ordinal));
+        var retries = relay.Output.Split('\n').Count(l => l.Contains("sending again on another connection", StringComparison.Ordinal));
         output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"{all.Count} requests by {Workers} workers: {before.Count} finished before the kill ({before.Count(r => !r.Ok)} failed; agent A had served {servedByABeforeKill} blob GETs, B {servedByBBeforeKill}), " +
