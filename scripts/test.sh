@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need (Debian and npm packages), then runs every test in Edge.sln.
 # Usage: scripts/test.sh [extra dotnet test arguments]
-# The integration tests start real components: CNCF distribution (docker-registry), dockerd, containerd,
-# skopeo, redis-server and redis-sentinel, microsocks (SOCKS5), s3rver and azurite (npm). They must run as root (dockerd and containerd do). A missing prerequisite fails the run; it never
-# skips tests.
+# The integration tests start real components: CNCF distribution (docker-registry), dockerd, containerd, skopeo,
+# redis-server and redis-sentinel, microsocks (SOCKS5), s3rver and azurite (npm). They must run as root (dockerd and
+# containerd do). A missing prerequisite fails the run; it never skips tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
