@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -23,6 +24,23 @@ public static class Forwarders
         services.AddHttpForwarder();
         using var provider = services.BuildServiceProvider();
         return provider.GetRequiredService<IHttpForwarder>();
+    }
+
+    /// <summary>
+    /// Forwards <paramref name="context"/>'s request with <paramref name="forwarder"/> (YARP's
+    /// <see cref="IHttpForwarder.SendAsync(HttpContext, string, HttpMessageInvoker, ForwarderRequestConfig, HttpTransformer, CancellationToken)"/>)
+    /// and returns its result, or, when YARP reports none because the transformer sent the response, how the
+    /// transformer's copy of the body ended (<see cref="ForwardingTransformer.ResponseBodyError"/>). The exception of
+    /// either is in <see cref="IForwarderErrorFeature"/>.
+    /// </summary>
+    public static async ValueTask<ForwarderError> ForwardAsync(
+        this IHttpForwarder forwarder, HttpContext context, string destinationPrefix, HttpMessageInvoker invoker,
+        ForwarderRequestConfig config, ForwardingTransformer transformer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(forwarder);
+        ArgumentNullException.ThrowIfNull(transformer);
+        var error = await forwarder.SendAsync(context, destinationPrefix, invoker, config, transformer, cancellationToken);
+        return error == ForwarderError.None ? transformer.ResponseBodyError : error;
     }
 
     /// <summary>

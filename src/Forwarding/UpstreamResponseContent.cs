@@ -1,26 +1,19 @@
 using System.Net;
-using Microsoft.AspNetCore.Http;
 
 namespace Edge.Forwarding;
 
 /// <summary>
-/// The upstream's response body as the forwarder reads it (wrapping the handler's content): bytes counted each way
-/// (an upgraded connection is written to as well) and, unless <paramref name="startEarly"/> is false, the client's
-/// response started the moment the forwarder would wait for the upstream's body.
+/// An upgraded connection's upstream side (a WebSocket after 101, or an extended CONNECT stream) as YARP carries it:
+/// wraps the handler's content so that bytes are counted each way (<see cref="UpstreamResponseStream"/>). Plain
+/// responses do not pass here: <see cref="ResponseBodyCopy"/> sends them.
 /// </summary>
-/// <remarks>
-/// YARP sends the response headers with the first body bytes (right for gRPC, whose trailers-only answers must
-/// reach the client as one HEADERS frame). A server-sent event stream or a long poll that sends headers and then
-/// nothing would leave its client without even the headers; so when the upstream's body is not there yet, the
-/// headers go out first. When it is (most responses), headers and body still leave in one write.
-/// </remarks>
-internal sealed class UpstreamResponseContent(HttpContent inner, HttpResponse response, ForwardedBytes bytes, bool startEarly) : HttpContent
+internal sealed class UpstreamResponseContent(HttpContent inner, ForwardedBytes bytes) : HttpContent
 {
     protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
-        new UpstreamResponseStream(await inner.ReadAsStreamAsync(cancellationToken), startEarly ? response : null, bytes);
+        new UpstreamResponseStream(await inner.ReadAsStreamAsync(cancellationToken), bytes);
 
     protected override async Task<Stream> CreateContentReadStreamAsync() =>
-        new UpstreamResponseStream(await inner.ReadAsStreamAsync(), startEarly ? response : null, bytes);
+        new UpstreamResponseStream(await inner.ReadAsStreamAsync(), bytes);
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         inner.CopyToAsync(stream, context);

@@ -1,20 +1,14 @@
-using Microsoft.AspNetCore.Http;
-
 namespace Edge.Forwarding;
 
-/// <summary>The upstream's response stream, counted; with <paramref name="startBeforeWaiting"/> the client's response
-/// is started before the first read that would wait (see <see cref="UpstreamResponseContent"/>). Writes go through
-/// (an upgraded connection is duplex).</summary>
+/// <summary>The upstream side of an upgraded connection, counted both ways (see <see cref="UpstreamResponseContent"/>).</summary>
 /// <remarks>
-/// YARP's copy loop asks for zero bytes before each read, so that an idle stream (an event stream between events)
-/// holds no buffer; on a socket each such read costs a system call. While the body flows (the last read filled the
-/// whole buffer) the zero-byte read is answered at once instead: the next read finds data anyway, and a 1 GiB
-/// download makes half as many reads. Once a read comes back short the upstream may pause, and zero-byte reads go
-/// to the socket again.
+/// YARP's copy loop asks for zero bytes before each read, so that an idle connection holds no buffer; on a socket each
+/// such read costs a system call. While bytes flow (the last read filled the whole buffer) the zero-byte read is
+/// answered at once instead: the next read finds data anyway, and a bulk transfer makes half as many reads. Once a
+/// read comes back short the upstream may pause, and zero-byte reads go to the socket again.
 /// </remarks>
-internal sealed class UpstreamResponseStream(Stream inner, HttpResponse? startBeforeWaiting, ForwardedBytes bytes) : Stream
+internal sealed class UpstreamResponseStream(Stream inner, ForwardedBytes bytes) : Stream
 {
-    private HttpResponse? _startBeforeWaiting = startBeforeWaiting;
     private bool _flowing;
 
     public override bool CanRead => true;
@@ -46,7 +40,7 @@ internal sealed class UpstreamResponseStream(Stream inner, HttpResponse? startBe
             return new ValueTask<int>(count);
         }
 
-        return WaitAsync(read, buffer, cancellationToken);
+        return WaitAsync(read, buffer);
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -90,41 +84,15 @@ internal sealed class UpstreamResponseStream(Stream inner, HttpResponse? startBe
 
     private void Counted(Memory<byte> buffer, int count)
     {
-        if (buffer.IsEmpty)
+        if (!buffer.IsEmpty)
         {
-            return;
-        }
-
-        _flowing = count == buffer.Length;
-        if (count > 0)
-        {
-            // The headers leave with these bytes.
-            _startBeforeWaiting = null;
+            _flowing = count == buffer.Length;
             bytes.AddFromUpstream(count);
         }
     }
 
-    private async ValueTask<int> WaitAsync(ValueTask<int> read, Memory<byte> buffer, CancellationToken cancellationToken)
+    private async ValueTask<int> WaitAsync(ValueTask<int> read, Memory<byte> buffer)
     {
-        if (_startBeforeWaiting is { HasStarted: false } response)
-        {
-            _startBeforeWaiting = null;
-            try
-            {
-                // StartAsync only makes the headers final; the flush puts them on the wire.
-                await response.StartAsync(cancellationToken);
-                await response.Body.FlushAsync(cancellationToken);
-            }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                // The client is gone: the forwarder's next write to it fails and reports that.
-            }
-            catch (OperationCanceledException)
-            {
-                // Cancelled with the read: awaiting the read below reports it.
-            }
-        }
-
         var count = await read;
         Counted(buffer, count);
         return count;

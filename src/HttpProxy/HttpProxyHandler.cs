@@ -18,7 +18,8 @@ namespace Edge.HttpProxy;
 ///    (permessage-deflate) and subprotocol are negotiated between client and origin.
 /// 2. YARP's forwarder sends the request over the environment's invoker (<see cref="IEdgeEnv.Http"/>: no redirects
 ///    followed, no decompression) under the forwarding core's header policy (<see cref="ForwardingTransformer"/>:
-///    hop-by-hop headers dropped, X-Forwarded-* from <see cref="IFetchContext.Client"/>, Host as configured) and a
+///    hop-by-hop headers dropped, X-Forwarded-* from <see cref="IFetchContext.Client"/>, Host as configured; the body
+///    copied by the core straight into the response pipe, <see cref="Forwarders.ForwardAsync"/>) and a
 ///    time-to-headers timeout (<see cref="HttpProxyOptions.ResponseTimeout"/>, time waiting for the client not counted).
 /// 3. A failure becomes the core's error model: 502/504/400 with a short text, one warning line; the client's abort or
 ///    the function's deadline goes to the host as cancellation.
@@ -120,7 +121,7 @@ public sealed class HttpProxyHandler : IFetchHandler
         using var invoker = new ForwardingInvoker(_http, bytes, timeout);
         var client = ctx.Client;
         var transformer = new ForwardingTransformer(_origin.HostFor(context.Request), new TrustedClient(client.Address, client.Scheme, client.Host), bytes);
-        var error = await _forwarder.SendAsync(context, _origin.Prefix, invoker, _config, transformer, ctx.Aborted);
+        var error = await _forwarder.ForwardAsync(context, _origin.Prefix, invoker, _config, transformer, ctx.Aborted);
         if (error == ForwarderError.None)
         {
             return (context.Response.StatusCode, bytes);

@@ -7,7 +7,7 @@ public sealed class UpstreamResponseStreamTests
     {
         var inner = new CountingStream(new byte[100_000]);
         var bytes = new ForwardedBytes();
-        using var stream = new UpstreamResponseStream(inner, null, bytes);
+        using var stream = new UpstreamResponseStream(inner, bytes);
         var buffer = new byte[64 * 1024];
 
         Assert.Equal(0, await stream.ReadAsync(Memory<byte>.Empty));
@@ -29,7 +29,7 @@ public sealed class UpstreamResponseStreamTests
     {
         var inner = new CountingStream([]);
         var bytes = new ForwardedBytes();
-        using var stream = new UpstreamResponseStream(inner, null, bytes);
+        using var stream = new UpstreamResponseStream(inner, bytes);
 
         await stream.WriteAsync(new byte[10]);
         await stream.WriteAsync(new byte[5]);

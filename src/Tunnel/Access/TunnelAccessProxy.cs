@@ -120,10 +120,10 @@ public sealed partial class TunnelAccessProxy : IDisposable
         using var invoker = new ForwardingInvoker(_invoker, bytes);
         for (var attempt = 1; ; attempt++)
         {
-            var error = await _forwarder.SendAsync(context, _prefix, invoker, _config, transformer);
+            var error = await _forwarder.ForwardAsync(context, _prefix, invoker, _config, transformer);
             if (error == ForwarderError.None)
             {
-                // 5. Response (YARP streamed it).
+                // 5. Response (streamed by the core).
                 Log.Forwarded(_logger, request.Method, request.Path.Value ?? "/", context.Response.StatusCode);
                 return;
             }
