@@ -44,7 +44,17 @@ internal static class Program
             return 2;
         }
 
-        await app.RunAsync();
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (EdgeConfigurationException ex)
+        {
+            // A function refused to start (IFunctionLifecycle.StartAsync): nothing was served.
+            await Console.Error.WriteLineAsync(ex.Message);
+            return 2;
+        }
+
         return 0;
     }
 }

@@ -1,24 +1,10 @@
-using Microsoft.Extensions.Logging;
-
 namespace Edge.Functions;
 
 /// <summary>Per-request context handed to <see cref="IFetchHandler.FetchAsync"/>.</summary>
-public interface IFetchContext
+/// <remarks><see cref="IExecutionContext.Aborted"/> is cancelled when the client goes away or the function's deadline
+/// passes, whichever comes first.</remarks>
+public interface IFetchContext : IExecutionContext
 {
-    /// <summary>
-    /// Cancelled when the client goes away or the function's deadline passes, whichever comes first.
-    /// </summary>
-    CancellationToken Aborted { get; }
-
-    /// <summary>
-    /// Keeps <paramref name="work"/> running after the response is sent; the host waits for it on shutdown
-    /// (up to its grace period) and logs its failure instead of crashing.
-    /// </summary>
-    void WaitUntil(Task work);
-
-    /// <summary>A logger for this request's function.</summary>
-    ILogger Logger { get; }
-
     /// <summary>
     /// The client's address and scheme as the host established them: the socket peer, or the values a
     /// trusted proxy (or the tunnel) forwarded. Handlers never read X-Forwarded-* themselves.

@@ -78,10 +78,16 @@ public sealed class HttpProxyHandler : IFetchHandler
     public Uri Origin { get; }
 
     /// <inheritdoc />
-    public async ValueTask<IResult> FetchAsync(HttpRequest request, IEdgeEnv env, IFetchContext ctx)
+    /// <remarks>The response is the origin's, forwarded when the host executes the returned result.</remarks>
+    public ValueTask<IResult> FetchAsync(HttpRequest request, IEdgeEnv env, IFetchContext ctx)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(ctx);
+        return ValueTask.FromResult<IResult>(new ProxiedResponse(this, request, ctx));
+    }
+
+    private async Task ServeAsync(HttpRequest request, IFetchContext ctx)
+    {
         var context = request.HttpContext;
         var started = _time.GetTimestamp();
         var path = request.Path.Value is { Length: > 0 } p ? p : "/";
@@ -109,8 +115,6 @@ public sealed class HttpProxyHandler : IFetchHandler
                 HttpProxyLog.Request(_log, request.Method, path, status != 0 ? status : context.Response.HasStarted ? context.Response.StatusCode : StatusCodes.Status499ClientClosedRequest, bytes?.ToUpstream ?? 0, bytes?.FromUpstream ?? 0, _time.GetElapsedTime(started).TotalMilliseconds);
             }
         }
-
-        return Results.Empty;
     }
 
     private async Task<(int Status, ForwardedBytes Bytes)> ForwardAsync(HttpContext context, IFetchContext ctx)
@@ -142,5 +146,11 @@ public sealed class HttpProxyHandler : IFetchHandler
         response.ContentType = "text/plain; charset=utf-8";
         response.Headers.CacheControl = "no-store";
         await response.WriteAsync(text + "\n", cancellationToken);
+    }
+
+    /// <summary>The origin's response to one request (or the proxy's own answer), sent when the host executes it.</summary>
+    private sealed class ProxiedResponse(HttpProxyHandler handler, HttpRequest request, IFetchContext ctx) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext) => handler.ServeAsync(request, ctx);
     }
 }

@@ -22,8 +22,10 @@ namespace Edge.RegistryProxy;
 /// 2. Dispatch: <c>/v2/</c>, token endpoint, manifests, blobs, tag lists. Only GET and HEAD (and POST to the
 ///    token endpoint): this is a mirror, not a registry to push to.
 /// 3. Log one line per request: upstream, repository, cache outcome, bytes, duration.
+/// The response is a <see cref="RegistryResponse"/> that does all of this when the host executes it. The cache
+/// sweeper (with <c>MaxCacheSize</c>) runs between <see cref="StartAsync"/> and <see cref="StopAsync"/>.
 /// </remarks>
-public sealed partial class RegistryProxyHandler : IFetchHandler
+public sealed partial class RegistryProxyHandler : IFetchHandler, IFunctionLifecycle, IDisposable
 {
     /// <summary>
     /// The meter of the proxy's instruments (<c>edge.registry.upstream.*</c>), created with <see cref="IEdgeEnv.Meters"/>.
@@ -38,6 +40,9 @@ public sealed partial class RegistryProxyHandler : IFetchHandler
     private readonly TagListService _tags;
     private readonly ILogger _log;
     private readonly TimeProvider _time;
+    private readonly CacheSweeper? _sweeper;
+    private CancellationTokenSource? _stopping;
+    private Task? _sweeping;
 
     /// <summary>Validates the configuration (all problems at once) and wires the proxy to its bindings.</summary>
     /// <exception cref="FunctionConfigurationException">The configuration is invalid.</exception>
@@ -104,17 +109,58 @@ public sealed partial class RegistryProxyHandler : IFetchHandler
         _blobs = new BlobService(upstreamClient, cache, store!, access, downloads, accessLog, env.ScratchDirectory, _log);
         if (accessLog.Enabled)
         {
-            // Runs for the life of the process; each sweep is bounded and never throws.
-            _ = new CacheSweeper(bucket!, store!, accessLog, downloads, options, env.Time, env.LoggerFactory.CreateLogger("Edge.RegistryProxy.Cache")).Start();
+            // Runs between StartAsync and StopAsync; each sweep is bounded and never throws.
+            _sweeper = new CacheSweeper(bucket!, store!, accessLog, downloads, options, env.Time, env.LoggerFactory.CreateLogger("Edge.RegistryProxy.Cache"));
         }
         _tags = new TagListService(upstreamClient);
     }
 
     /// <inheritdoc />
-    public async ValueTask<IResult> FetchAsync(HttpRequest request, IEdgeEnv env, IFetchContext ctx)
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_sweeper is not null && _sweeping is null)
+        {
+            _stopping = new CancellationTokenSource();
+            _sweeping = _sweeper.Start(_stopping.Token);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_stopping is null || _sweeping is null)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync();
+        await _sweeping.WaitAsync(cancellationToken);
+        _stopping.Dispose();
+        _stopping = null;
+        _sweeping = null;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _stopping?.Cancel();
+        _stopping?.Dispose();
+        _stopping = null;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IResult> FetchAsync(HttpRequest request, IEdgeEnv env, IFetchContext ctx)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(ctx);
+        return ValueTask.FromResult<IResult>(new RegistryResponse(this, request, ctx));
+    }
+
+    /// <summary>Serves one request against the live response (what <see cref="RegistryResponse"/> runs).</summary>
+    private async Task ServeAsync(HttpRequest request, IFetchContext ctx)
+    {
         var started = _time.GetTimestamp();
         var http = request.HttpContext;
         http.Response.Headers["Docker-Distribution-API-Version"] = "registry/2.0";
@@ -129,7 +175,7 @@ public sealed partial class RegistryProxyHandler : IFetchHandler
                 LogRequest(_log, request.Method, request.Path.Value ?? "/", http.Response.StatusCode, "-", "-", "none", 0, _time.GetElapsedTime(started).TotalMilliseconds);
             }
 
-            return Results.Empty;
+            return;
         }
 
         var route = resolved.Route!;
@@ -174,8 +220,13 @@ public sealed partial class RegistryProxyHandler : IFetchHandler
                 LogRequest(_log, request.Method, request.Path.Value ?? "/", http.Response.StatusCode, state.Upstream ?? "-", state.Repository is { Length: > 0 } r ? r : "-", state.Cache.ToString().ToLowerInvariant(), state.Bytes, _time.GetElapsedTime(started).TotalMilliseconds);
             }
         }
+    }
 
-        return Results.Empty;
+    /// <summary>The proxy's answer to one request: resolved, served (from the cache or upstream) and logged when the
+    /// host executes it.</summary>
+    private sealed class RegistryResponse(RegistryProxyHandler handler, HttpRequest request, IFetchContext ctx) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext) => handler.ServeAsync(request, ctx);
     }
 
     /// <summary>

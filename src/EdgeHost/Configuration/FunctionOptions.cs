@@ -37,4 +37,23 @@ public sealed class FunctionOptions
     /// Default none: the registry proxy streams multi-gigabyte layers for as long as they take.
     /// </summary>
     public TimeSpan? Timeout { get; set; }
+
+    /// <summary>
+    /// When the function's scheduled handler (<c>IScheduledHandler</c>) runs. Default none. A function with schedules
+    /// may have no routes.
+    /// </summary>
+    public List<ScheduleOptions> Schedules { get; set; } = [];
+}
+
+/// <summary>One schedule of a function (<c>Functions:NAME:Schedules:N</c>).</summary>
+public sealed class ScheduleOptions
+{
+    /// <summary>
+    /// A cron expression: five fields (minute hour day-of-month month day-of-week), six with seconds first
+    /// (<c>*/10 * * * * *</c>), or a macro such as <c>@hourly</c> or <c>@daily</c>. Required.
+    /// </summary>
+    public string? Cron { get; set; }
+
+    /// <summary>The IANA time zone the expression is read in (<c>Europe/Berlin</c>). Default <c>UTC</c>.</summary>
+    public string TimeZone { get; set; } = "UTC";
 }

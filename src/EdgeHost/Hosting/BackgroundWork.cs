@@ -6,12 +6,36 @@ namespace Edge.Host.Hosting;
 
 /// <summary>
 /// Work handlers keep running after their response (<c>ctx.WaitUntil</c>): failures are logged, never
-/// thrown, and shutdown waits for it up to the grace period.
+/// thrown, and shutdown waits for it up to the grace period. Work started with a token
+/// (<see cref="Start(Func{CancellationToken, Task})"/>) is told when shutdown begins, as a hosted service's
+/// stopping token is.
 /// </summary>
-internal sealed partial class BackgroundWork(ILogger<BackgroundWork> logger) : IHostedService
+internal sealed partial class BackgroundWork(ILogger<BackgroundWork> logger) : IHostedService, IDisposable
 {
     private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger _logger = logger;
+
+    /// <summary>Cancelled when the host begins to stop.</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>Starts <paramref name="work"/> with <see cref="Stopping"/> and tracks it; a synchronous throw is
+    /// logged like a failed task.</summary>
+    public void Start(Func<CancellationToken, Task> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        Task task;
+        try
+        {
+            task = work(_stopping.Token) ?? Task.CompletedTask;
+        }
+        catch (Exception ex)
+        {
+            task = Task.FromException(ex);
+        }
+
+        Track(task);
+    }
 
     public int Count => _running.Count;
 
@@ -24,7 +48,7 @@ internal sealed partial class BackgroundWork(ILogger<BackgroundWork> logger) : I
             {
                 var self = (BackgroundWork)state!;
                 self._running.TryRemove(t, out _);
-                if (t.IsFaulted)
+                if (t.IsFaulted && !(self._stopping.IsCancellationRequested && t.Exception!.GetBaseException() is OperationCanceledException))
                 {
                     LogFailed(self._logger, t.Exception!.GetBaseException());
                 }
@@ -39,6 +63,7 @@ internal sealed partial class BackgroundWork(ILogger<BackgroundWork> logger) : I
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync();
         var pending = _running.Keys.ToArray();
         if (pending.Length == 0)
         {
@@ -58,6 +83,8 @@ internal sealed partial class BackgroundWork(ILogger<BackgroundWork> logger) : I
             // Each failure was already logged by its continuation.
         }
     }
+
+    public void Dispose() => _stopping.Dispose();
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Error, Message = "Background work failed")]
     private static partial void LogFailed(ILogger logger, Exception exception);

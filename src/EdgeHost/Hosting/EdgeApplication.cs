@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Edge.Functions;
 using Edge.Host.Admin;
 using Edge.Host.Configuration;
+using Edge.Host.Scheduling;
 using Edge.Tunnel.Agent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -128,8 +129,14 @@ internal static class EdgeApplication
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new ClientInfoResolver(trusted));
+        // Hosted services start in this order before the server and stop in reverse after it: functions start first and
+        // stop last, after their WaitUntil work; no scheduled run starts once the others stop.
+        builder.Services.AddSingleton<FunctionLifetime>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FunctionLifetime>());
         builder.Services.AddSingleton<BackgroundWork>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BackgroundWork>());
+        builder.Services.AddSingleton<FunctionScheduler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FunctionScheduler>());
         builder.Services.AddSingleton(sp => new BindingProvider(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(_ => OutboundHttp.Create(options.Http));
         builder.Services.AddSingleton(_ => new ProxiedInvokers(options.Http));
@@ -150,6 +157,9 @@ internal static class EdgeApplication
         {
             throw new EdgeConfigurationException(functionErrors);
         }
+
+        app.Services.GetRequiredService<FunctionLifetime>().Set(functions);
+        app.Services.GetRequiredService<FunctionScheduler>().Set(functions);
 
         var dispatcher = new EdgeDispatcher(
             routes,

@@ -16,8 +16,9 @@ namespace Edge.Host.Hosting;
 /// 2. Establish the client (trusted forwarding headers only).
 /// 3. Find the function by host and path; none is a 404.
 /// 4. Link the client's abort with the function's deadline.
-/// 5. Run the handler and execute its result against the live response.
-/// 6. On a handler exception: a 500 if nothing was sent yet, else abort the connection so the client
+/// 5. Run the handler and execute its result (the response) against the live response; a handler that started the
+///    response itself broke the contract (logged, its result not executed).
+/// 6. On a handler exception: a 500 naming an error id (the log line has the id and the exception) if nothing was sent yet, else abort the connection so the client
 ///    sees a truncated response instead of a silently short one. On the deadline: a 504.
 /// </remarks>
 internal sealed partial class EdgeDispatcher(
@@ -96,6 +97,19 @@ internal sealed partial class EdgeDispatcher(
         try
         {
             var result = await function.Handler.FetchAsync(request, function.Env, fetchContext);
+            if (context.Response.HasStarted)
+            {
+                // The returned result is the response: a handler that wrote its own broke the contract, and a second
+                // response cannot follow the first.
+                LogWroteResponse(_logger, function.Name, request.Method, path);
+                return;
+            }
+
+            if (result is null)
+            {
+                throw new InvalidOperationException($"Function '{function.Name}' returned no result: return the response as an IResult.");
+            }
+
             await result.ExecuteAsync(context);
         }
         catch (OperationCanceledException) when (deadline?.IsCancellationRequested == true && !context.RequestAborted.IsCancellationRequested)
@@ -109,9 +123,10 @@ internal sealed partial class EdgeDispatcher(
         }
         catch (Exception ex)
         {
-            // 6. Containment
-            LogHandlerFailed(_logger, function.Name, request.Method, path, ex);
-            await FailAsync(context, StatusCodes.Status500InternalServerError, $"Function '{function.Name}' failed while handling the request.");
+            // 6. Containment: the error id ties the client's answer to the log line with the exception.
+            var errorId = context.TraceIdentifier;
+            LogHandlerFailed(_logger, function.Name, request.Method, path, errorId, ex);
+            await FailAsync(context, StatusCodes.Status500InternalServerError, $"Function '{function.Name}' failed while handling the request (error id {errorId}).");
         }
     }
 
@@ -135,8 +150,11 @@ internal sealed partial class EdgeDispatcher(
         }
     }
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Function {Function} failed on {Method} {Path}")]
-    private static partial void LogHandlerFailed(ILogger logger, string function, string method, string path, Exception exception);
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Function {Function} failed on {Method} {Path} (error id {ErrorId})")]
+    private static partial void LogHandlerFailed(ILogger logger, string function, string method, string path, string errorId, Exception exception);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Error, Message = "Function {Function} wrote the response to {Method} {Path} itself before returning its result; the result was not executed (return the response as an IResult)")]
+    private static partial void LogWroteResponse(ILogger logger, string function, string method, string path);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Function {Function} exceeded its time limit of {Timeout}")]
     private static partial void LogDeadline(ILogger logger, string function, TimeSpan timeout);

@@ -13,4 +13,6 @@ internal sealed class FetchContext(ILogger logger, ClientInfo client, Background
     public ClientInfo Client => client;
 
     public void WaitUntil(Task work) => background.Track(work);
+
+    public void WaitUntil(Func<CancellationToken, Task> work) => background.Start(work);
 }

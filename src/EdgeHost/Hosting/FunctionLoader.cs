@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Edge.Functions;
 using Edge.Host.Configuration;
+using Edge.Host.Scheduling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -52,7 +53,7 @@ internal sealed class FunctionLoader(
             }
 
             functions.Add(instance);
-            if (function.Routes.Count == 0)
+            if (function.Routes.Count == 0 && function.Schedules.Count == 0)
             {
                 errors.Add($"Functions:{name}:Routes is empty: the function would never receive a request.");
             }
@@ -117,7 +118,8 @@ internal sealed class FunctionLoader(
         var env = new EdgeEnv(name, vars, new ConfigurationSecretStore(function.Secrets), keyValue, buckets, http, proxied, time, loggerFactory, meters, scratch);
         try
         {
-            return new FunctionInstance(name, factory!(env), env, function.Timeout);
+            var handler = factory!(env);
+            return new FunctionInstance(name, handler, env, function.Timeout) { Schedules = Schedules(name, function, handler, errors) };
         }
         catch (FunctionConfigurationException ex)
         {
@@ -128,5 +130,29 @@ internal sealed class FunctionLoader(
 
             return null;
         }
+    }
+
+    private static List<FunctionSchedule> Schedules(string name, FunctionOptions function, IFetchHandler handler, List<string> errors)
+    {
+        var schedules = new List<FunctionSchedule>();
+        if (function.Schedules.Count > 0 && handler is not IScheduledHandler)
+        {
+            errors.Add($"Functions:{name}:Schedules: the handler '{function.Handler}' has no scheduled handler (IScheduledHandler), so it cannot run on a schedule.");
+            return schedules;
+        }
+
+        for (var i = 0; i < function.Schedules.Count; i++)
+        {
+            if (FunctionSchedule.TryCreate(function.Schedules[i], out var error) is { } schedule)
+            {
+                schedules.Add(schedule);
+            }
+            else
+            {
+                errors.Add($"Functions:{name}:Schedules:{i}: {error}");
+            }
+        }
+
+        return schedules;
     }
 }

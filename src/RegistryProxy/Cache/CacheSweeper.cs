@@ -34,24 +34,33 @@ internal sealed partial class CacheSweeper(
 
     private bool _restored;
 
-    /// <summary>Starts the background loop. Returns its task (which never faults).</summary>
-    public Task Start() => Task.Run(RunAsync);
+    /// <summary>Starts the background loop until <paramref name="stopping"/> is cancelled. Returns its task (which never
+    /// faults: a cancelled sweep ends it quietly).</summary>
+    public Task Start(CancellationToken stopping) => Task.Run(() => RunAsync(stopping), CancellationToken.None);
 
-    private async Task RunAsync()
+    private async Task RunAsync(CancellationToken stopping)
     {
         using var timer = new PeriodicTimer(options.CacheSweepInterval, time);
-        while (await timer.WaitForNextTickAsync())
+        try
         {
-            using var timeout = new CancellationTokenSource(SweepTimeout, time);
-            try
+            while (await timer.WaitForNextTickAsync(stopping))
             {
-                await SweepAsync(timeout.Token);
+                using var timeout = new CancellationTokenSource(SweepTimeout, time);
+                using var sweep = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stopping);
+                try
+                {
+                    await SweepAsync(sweep.Token);
+                }
+                catch (Exception ex) when (!stopping.IsCancellationRequested)
+                {
+                    // Never let the loop die: the next tick tries again.
+                    LogSweepFailed(logger, ex);
+                }
             }
-            catch (Exception ex)
-            {
-                // Never let the loop die: the next tick tries again.
-                LogSweepFailed(logger, ex);
-            }
+        }
+        catch (Exception) when (stopping.IsCancellationRequested)
+        {
+            // Stopped (between sweeps or in one): the handler's StopAsync waits for this.
         }
     }
 

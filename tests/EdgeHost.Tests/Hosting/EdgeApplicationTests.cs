@@ -140,8 +140,11 @@ public sealed class EdgeApplicationTests : IDisposable
             var health = await client.GetAsync(new Uri("/_edge/health", UriKind.Relative));
             var registry = await client.GetAsync(new Uri("/v2/Bad/manifests/1", UriKind.Relative));
 
+            var body = await crashed.Content.ReadAsStringAsync();
             Assert.Equal(HttpStatusCode.InternalServerError, crashed.StatusCode);
-            Assert.Contains("crash", await crashed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Matches(@"^Function 'crash' failed while handling the request \(error id \S+\)\.\n$", body);
+            Assert.DoesNotContain("boom", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("InvalidOperationException", body, StringComparison.Ordinal);
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
             Assert.Equal(HttpStatusCode.BadRequest, registry.StatusCode);
         }

@@ -113,5 +113,9 @@ public class UpstreamResponsesTests
         public void WaitUntil(Task work)
         {
         }
+
+        public void WaitUntil(Func<CancellationToken, Task> work)
+        {
+        }
     }
 }
