@@ -2,7 +2,8 @@ namespace Edge.Host.Hosting;
 
 /// <summary>
 /// A Workers-style route: <c>HOST[/PATH]</c>. HOST is <c>*</c> (any), an exact name, or <c>*.suffix</c>
-/// (any subdomain of suffix, not suffix itself). PATH is exact, or a prefix when it ends in <c>*</c>.
+/// (any subdomain of suffix, not suffix itself). PATH is exact, or a prefix when it ends in <c>*</c>, matched on
+/// segment boundaries (<c>/api/*</c> takes <c>/api</c> and <c>/api/x</c>, not <c>/apix</c>).
 /// </summary>
 internal sealed record RoutePattern(string Text, string? Host, string? HostSuffix, string PathPrefix, bool PathIsPrefix)
 {
@@ -69,8 +70,20 @@ internal sealed record RoutePattern(string Text, string? Host, string? HostSuffi
             return false;
         }
 
-        return PathIsPrefix
-            ? path.StartsWith(PathPrefix, StringComparison.Ordinal)
-            : string.Equals(path, PathPrefix, StringComparison.Ordinal);
+        return PathIsPrefix ? MatchesPrefix(path) : string.Equals(path, PathPrefix, StringComparison.Ordinal);
+    }
+
+    // A prefix matches on segment boundaries: "/api/*" and "/api*" both take "/api", "/api/" and "/api/x", never
+    // "/apix" (a function for /api must not receive another application's /apix).
+    private bool MatchesPrefix(string path)
+    {
+        var root = PathPrefix.AsSpan().TrimEnd('/');
+        if (root.IsEmpty)
+        {
+            return true;
+        }
+
+        return path.AsSpan().StartsWith(root, StringComparison.Ordinal)
+            && (path.Length == root.Length || path[root.Length] == '/');
     }
 }

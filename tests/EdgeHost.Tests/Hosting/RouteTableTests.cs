@@ -44,6 +44,23 @@ public class RouteTableTests
         Assert.Null(table.Match("other.com", "/api/x"));
     }
 
+    [Theory]
+    [InlineData("example.com/api/*", "/api", true)]
+    [InlineData("example.com/api/*", "/api/", true)]
+    [InlineData("example.com/api/*", "/api/v1/x", true)]
+    [InlineData("example.com/api/*", "/apix", false)]
+    [InlineData("example.com/api*", "/api", true)]
+    [InlineData("example.com/api*", "/api/x", true)]
+    [InlineData("example.com/api*", "/apix", false)]
+    [InlineData("example.com/api*", "/ap", false)]
+    [InlineData("example.com/*", "/anything", true)]
+    public void Match_PathPrefix_OnSegmentBoundaries(string pattern, string path, bool matches)
+    {
+        var table = Table((pattern, "api"));
+
+        Assert.Equal(matches, table.Match("example.com", path) is not null);
+    }
+
     [Fact]
     public void Match_ExactPathWithoutStar_MatchesOnlyThatPath()
     {
