@@ -10,7 +10,11 @@ namespace Edge.Host.Configuration;
 /// </summary>
 internal sealed class YamlConfigurationProvider(YamlConfigurationSource source) : FileConfigurationProvider(source)
 {
-    public override void Load(Stream stream)
+    public override void Load(Stream stream) => Data = Parse(stream);
+
+    /// <summary>Reads a YAML document into flattened configuration keys (case-insensitive).</summary>
+    /// <exception cref="FormatException">The document is not valid YAML, or repeats a key; the message says where.</exception>
+    public static Dictionary<string, string?> Parse(Stream stream)
     {
         var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         var yaml = new YamlStream();
@@ -34,7 +38,7 @@ internal sealed class YamlConfigurationProvider(YamlConfigurationSource source) 
             Visit(yaml.Documents[0].RootNode, prefix: null, data);
         }
 
-        Data = data;
+        return data;
     }
 
     private static void Visit(YamlNode node, string? prefix, Dictionary<string, string?> data)
