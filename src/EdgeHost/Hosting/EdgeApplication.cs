@@ -162,7 +162,7 @@ internal static class EdgeApplication
         app.Services.GetRequiredService<FunctionScheduler>().Set(functions);
 
         var dispatcher = new EdgeDispatcher(
-            routes,
+            new FunctionRoutes(routes),
             app.Services.GetRequiredService<TunnelReadiness>(),
             AdminSetup.CreateEndpoints(app.Services, status: null),
             app.Services.GetRequiredService<ClientInfoResolver>(),

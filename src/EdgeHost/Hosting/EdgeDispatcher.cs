@@ -14,7 +14,8 @@ namespace Edge.Host.Hosting;
 /// 1. <c>/_edge/health</c>, <c>/_edge/ready</c> and the admin endpoints (<c>/_edge/metrics</c>, token required)
 ///    answer directly, whichever listener (local or tunnel) the request came in on.
 /// 2. Establish the client (trusted forwarding headers only).
-/// 3. Find the function by host and path; none is a 404.
+/// 3. Find the function by host and path (the live table: deploys change it); none is a 404. A deployed function in
+///    a gradual rollout picks the version; its requests in flight are counted so a retired version drains first.
 /// 4. Link the client's abort with the function's deadline.
 /// 5. Run the handler and execute its result (the response) against the live response; a handler that started the
 ///    response itself broke the contract (logged, its result not executed).
@@ -22,7 +23,7 @@ namespace Edge.Host.Hosting;
 ///    sees a truncated response instead of a silently short one. On the deadline: a 504.
 /// </remarks>
 internal sealed partial class EdgeDispatcher(
-    RouteTable routes,
+    FunctionRoutes routes,
     TunnelReadiness readiness,
     AdminEndpoints admin,
     ClientInfoResolver clients,
@@ -74,14 +75,35 @@ internal sealed partial class EdgeDispatcher(
         var client = clients.Resolve(context);
 
         // 3. Route
-        var function = routes.Match(client.Host, path);
-        if (function is null)
+        var target = routes.Table.Match(client.Host, path);
+        if (target is null)
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             context.Response.ContentType = "text/plain";
             await context.Response.WriteAsync($"No function is routed for host '{client.Host}' and path '{path}'.\n", context.RequestAborted);
             return;
         }
+
+        var function = target.Pick(request);
+        if (function.Version is { } version)
+        {
+            context.Response.Headers[DeployedFunction.VersionHeader] = version;
+        }
+
+        function.Activity.Enter();
+        try
+        {
+            await RunAsync(context, function, client, path);
+        }
+        finally
+        {
+            function.Activity.Exit();
+        }
+    }
+
+    private async Task RunAsync(HttpContext context, FunctionInstance function, Edge.Functions.ClientInfo client, string path)
+    {
+        var request = context.Request;
 
         // 4. Deadline
         using var deadline = function.Timeout is { } timeout

@@ -22,10 +22,10 @@ internal sealed class FunctionLoader(
     IMeterFactory meters,
     IReadOnlyDictionary<string, Func<IEdgeEnv, IFetchHandler>> handlers)
 {
-    public (RouteTable Routes, IReadOnlyList<FunctionInstance> Functions, IReadOnlyList<string> Errors) Load()
+    public (IReadOnlyList<(RoutePattern Pattern, IRouteTarget Target)> Routes, IReadOnlyList<FunctionInstance> Functions, IReadOnlyList<string> Errors) Load()
     {
         var errors = new List<string>();
-        var routes = new List<(RoutePattern, FunctionInstance)>();
+        var routes = new List<(RoutePattern Pattern, IRouteTarget Target)>();
         var functions = new List<FunctionInstance>();
         foreach (var section in configuration.GetSection(FunctionOptions.SectionName).GetChildren())
         {
@@ -71,7 +71,7 @@ internal sealed class FunctionLoader(
             }
         }
 
-        return (new RouteTable(routes), functions, errors);
+        return (routes, functions, errors);
     }
 
     private FunctionInstance? Create(string name, FunctionOptions function, List<string> errors)

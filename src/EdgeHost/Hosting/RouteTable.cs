@@ -3,9 +3,9 @@ namespace Edge.Host.Hosting;
 /// <summary>Maps a request's host and path to the function that serves it; the most specific route wins.</summary>
 internal sealed class RouteTable
 {
-    private readonly (RoutePattern Pattern, FunctionInstance Function)[] _routes;
+    private readonly (RoutePattern Pattern, IRouteTarget Target)[] _routes;
 
-    public RouteTable(IEnumerable<(RoutePattern Pattern, FunctionInstance Function)> routes)
+    public RouteTable(IEnumerable<(RoutePattern Pattern, IRouteTarget Target)> routes)
     {
         // Sorted once, most specific first, so a lookup is a linear scan that stops at the first match.
         _routes = routes
@@ -15,14 +15,17 @@ internal sealed class RouteTable
             .ToArray();
     }
 
-    public FunctionInstance? Match(string host, string path)
+    /// <summary>Every route, most specific first (for the route table the host prints and <c>edge list</c>).</summary>
+    public IReadOnlyList<(RoutePattern Pattern, IRouteTarget Target)> Routes => _routes;
+
+    public IRouteTarget? Match(string host, string path)
     {
         var hostName = StripPort(host);
-        foreach (var (pattern, function) in _routes)
+        foreach (var (pattern, target) in _routes)
         {
             if (pattern.Matches(hostName, path))
             {
-                return function;
+                return target;
             }
         }
 

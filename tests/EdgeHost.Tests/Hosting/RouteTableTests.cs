@@ -17,7 +17,7 @@ public class RouteTableTests
         new(routes.Select(r =>
         {
             Assert.True(RoutePattern.TryParse(r.Pattern, out var pattern, out var error), error);
-            return (pattern!, Function(r.Function));
+            return (pattern!, (IRouteTarget)Function(r.Function));
         }));
 
     [Theory]
