@@ -23,9 +23,11 @@ internal sealed partial class FunctionScheduler(BackgroundWork background, TimeP
     public static readonly TimeSpan MaxWait = TimeSpan.FromHours(1);
 
     private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentDictionary<Task, byte> _runs = new();
-    private readonly List<Task> _loops = [];
+    private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<Task, CancellationTokenSource> _runs = new();
+    private readonly Dictionary<FunctionInstance, Schedules> _byFunction = new(ReferenceEqualityComparer.Instance);
     private IReadOnlyList<FunctionInstance> _functions = [];
+    private bool _started;
 
     /// <summary>Raised after every occurrence, run or skipped (for tests and, later, the run history).</summary>
     public event Action<ScheduleRun>? Completed;
@@ -39,29 +41,77 @@ internal sealed partial class FunctionScheduler(BackgroundWork background, TimeP
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var function in _functions)
+        lock (_gate)
         {
-            if (function.Handler is not IScheduledHandler handler)
+            _started = true;
+            foreach (var function in _functions)
             {
-                continue;
-            }
-
-            foreach (var schedule in function.Schedules)
-            {
-                _loops.Add(Task.Run(() => LoopAsync(function, handler, schedule, _stopping.Token), CancellationToken.None));
-                LogScheduled(logger, function.Name, schedule.Cron, schedule.Zone.Id);
+                AddLocked(function);
             }
         }
 
         return Task.CompletedTask;
     }
 
+    /// <summary>Starts the schedules of <paramref name="function"/> (a deployed version going live). Before the host
+    /// starts they wait for it; after it stopped nothing starts.</summary>
+    public void Add(FunctionInstance function)
+    {
+        lock (_gate)
+        {
+            if (_started && !_stopping.IsCancellationRequested)
+            {
+                AddLocked(function);
+            }
+            else if (!_started)
+            {
+                _functions = [.. _functions, function];
+            }
+        }
+    }
+
+    /// <summary>Stops the schedules of <paramref name="function"/> (a version retired): no new run starts, and a run in
+    /// progress is cancelled and awaited (up to <paramref name="cancellationToken"/>).</summary>
+    public async Task RemoveAsync(FunctionInstance function, CancellationToken cancellationToken)
+    {
+        Schedules? schedules;
+        lock (_gate)
+        {
+            _byFunction.Remove(function, out schedules);
+        }
+
+        if (schedules is null)
+        {
+            return;
+        }
+
+        await schedules.Stop.CancelAsync();
+        try
+        {
+            await Task.WhenAll(schedules.Loops.Concat(_runs.Where(r => r.Value == schedules.Stop).Select(r => r.Key))).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogAbandoned(logger, 1);
+        }
+        finally
+        {
+            schedules.Stop.Dispose();
+        }
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
+        Task[] pending;
+        lock (_gate)
+        {
+            pending = [.. _byFunction.Values.SelectMany(s => s.Loops), .. _runs.Keys];
+        }
+
         try
         {
-            await Task.WhenAll([.. _loops, .. _runs.Keys]).WaitAsync(cancellationToken);
+            await Task.WhenAll(pending).WaitAsync(cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -71,8 +121,28 @@ internal sealed partial class FunctionScheduler(BackgroundWork background, TimeP
 
     public void Dispose() => _stopping.Dispose();
 
-    private async Task LoopAsync(FunctionInstance function, IScheduledHandler handler, FunctionSchedule schedule, CancellationToken stopping)
+    private void AddLocked(FunctionInstance function)
     {
+        if (function.Handler is not IScheduledHandler handler || function.Schedules.Count == 0 || _byFunction.ContainsKey(function))
+        {
+            return;
+        }
+
+        // Cancelled when the host stops or the function's version is retired.
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        var loops = new List<Task>();
+        foreach (var schedule in function.Schedules)
+        {
+            loops.Add(Task.Run(() => LoopAsync(function, handler, schedule, stop), CancellationToken.None));
+            LogScheduled(logger, function.Name, schedule.Cron, schedule.Zone.Id);
+        }
+
+        _byFunction[function] = new Schedules(stop, loops);
+    }
+
+    private async Task LoopAsync(FunctionInstance function, IScheduledHandler handler, FunctionSchedule schedule, CancellationTokenSource stop)
+    {
+        var stopping = stop.Token;
         Task? running = null;
         var after = time.GetUtcNow();
         try
@@ -102,8 +172,8 @@ internal sealed partial class FunctionScheduler(BackgroundWork background, TimeP
                 }
 
                 running = Task.Run(() => RunAsync(function, handler, schedule, next, stopping), CancellationToken.None);
-                _runs.TryAdd(running, 0);
-                _ = running.ContinueWith(static (t, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(t, out _), _runs, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                _runs.TryAdd(running, stop);
+                _ = running.ContinueWith(static (t, state) => ((ConcurrentDictionary<Task, CancellationTokenSource>)state!).TryRemove(t, out _), _runs, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -163,4 +233,7 @@ internal sealed partial class FunctionScheduler(BackgroundWork background, TimeP
 
     [LoggerMessage(EventId = 66, Level = LogLevel.Warning, Message = "Shutdown abandoned {Count} scheduled runs still going")]
     private static partial void LogAbandoned(ILogger logger, int count);
+
+    /// <summary>The loops of one function instance and what stops them.</summary>
+    private sealed record Schedules(CancellationTokenSource Stop, List<Task> Loops);
 }

@@ -178,6 +178,17 @@ internal sealed partial class VersionStore
         Directory.Delete(doomed, recursive: true);
     }
 
+    /// <summary>Deletes one version (one that never served: its activation failed).</summary>
+    public void DeleteVersion(string function, int number)
+    {
+        ThrowIfInvalid(function);
+        var directory = Path.Combine(_root, function, "versions", Folder(number));
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     /// <summary>
     /// Deletes the oldest versions of <paramref name="function"/> beyond the newest <paramref name="keep"/>, never one in
     /// <paramref name="protect"/> (those serving). Returns the numbers deleted.
