@@ -25,6 +25,7 @@ internal sealed partial class DeploymentManager(
     FunctionScheduler scheduler,
     IReadOnlyDictionary<FunctionIsolation, IVersionActivator> activators,
     DeployOptions options,
+    TimeProvider time,
     ILogger<DeploymentManager> logger) : IHostedService, IDisposable
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
@@ -460,7 +461,7 @@ internal sealed partial class DeploymentManager(
                 await scheduler.RemoveAsync(instance, CancellationToken.None);
                 if (drain)
                 {
-                    using var timeout = new CancellationTokenSource(options.DrainTimeout);
+                    using var timeout = new CancellationTokenSource(options.DrainTimeout, time);
                     using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
                     try
                     {
