@@ -10,6 +10,19 @@ internal static class Program
     {
         // First: the runtime reads this when any shared array pool is first used.
         SharedBufferPool.Configure();
+        if (args.Length > 0 && Array.IndexOf(Cli.Client.ClientCommands.Commands, args[0]) >= 0)
+        {
+            // A client of a running host's deploy API.
+            using var cancel = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) =>
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+            };
+            return await new Cli.Client.ClientCommands(Console.Out, Console.Error, Console.In, Environment.GetEnvironmentVariable)
+                .RunAsync(args[0], args[1..], cancel.Token);
+        }
+
         var command = CommandLine.Parse(args);
         if (command.Error is not null)
         {

@@ -3,7 +3,7 @@ namespace Edge.Host.Cli;
 /// <summary>What the command line asked for, separate from how it runs.</summary>
 internal sealed record CommandLine(string Command, string? ConfigFile, string[] Overrides, string? Error)
 {
-    public const string Usage = """
+    public static readonly string Usage = $"""
         edge: a self-hosted edge runtime; its built-in handler is a Docker registry pull-through proxy.
 
         Usage:
@@ -14,6 +14,7 @@ internal sealed record CommandLine(string Command, string? ConfigFile, string[] 
                                                         reach a private tunnel hostname through a local port; the
                                                         token comes from --token-file, EDGE_ACCESS_TOKEN or
                                                         Access:Token in the config file (never the command line)
+        {Client.ClientCommands.Usage}
           edge version                                  print the version
           edge help                                     print this text
 
