@@ -30,6 +30,9 @@ public sealed class EdgeOptions
     /// or TLS terminated in front).</summary>
     public List<CertificateOptions> Certificates { get; set; } = [];
 
+    /// <summary>Deployments of user functions through the deploy API (<c>Edge:Deploy</c>).</summary>
+    public Edge.Host.Deploy.DeployOptions Deploy { get; set; } = new();
+
     /// <summary>Outbound HTTP settings shared by every function.</summary>
     public OutboundHttpOptions Http { get; set; } = new();
 

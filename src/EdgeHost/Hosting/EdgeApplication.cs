@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Edge.Functions;
 using Edge.Host.Admin;
 using Edge.Host.Configuration;
+using Edge.Host.Deploy;
 using Edge.Host.Scheduling;
 using Edge.Tunnel.Agent;
 using Microsoft.AspNetCore.Builder;
@@ -68,6 +69,7 @@ internal static class EdgeApplication
         }
 
         errors.AddRange(BindingProvider.Validate(options));
+        errors.AddRange(options.Deploy.Validate("Edge:Deploy"));
         var admin = AdminSetup.Bind(root, EdgeOptions.SectionName, errors);
 
         var tunnel = options.Tunnel.RelayUri is null ? null : options.Tunnel;
@@ -133,6 +135,7 @@ internal static class EdgeApplication
         // stop last, after their WaitUntil work; no scheduled run starts once the others stop.
         builder.Services.AddSingleton<FunctionLifetime>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FunctionLifetime>());
+        builder.Services.AddDeployments(options);
         builder.Services.AddSingleton<BackgroundWork>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BackgroundWork>());
         builder.Services.AddSingleton<FunctionScheduler>();
@@ -160,9 +163,12 @@ internal static class EdgeApplication
 
         app.Services.GetRequiredService<FunctionLifetime>().Set(functions);
         app.Services.GetRequiredService<FunctionScheduler>().Set(functions);
+        var functionRoutes = app.Services.GetRequiredService<FunctionRoutes>();
+        functionRoutes.SetConfigured(routes);
 
         var dispatcher = new EdgeDispatcher(
-            new FunctionRoutes(routes),
+            functionRoutes,
+            app.Services.GetRequiredService<Edge.Host.Deploy.Admin.FunctionAdminApi>(),
             app.Services.GetRequiredService<TunnelReadiness>(),
             AdminSetup.CreateEndpoints(app.Services, status: null),
             app.Services.GetRequiredService<ClientInfoResolver>(),

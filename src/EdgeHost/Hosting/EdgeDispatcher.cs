@@ -11,7 +11,8 @@ namespace Edge.Host.Hosting;
 /// failures so a crashing handler costs one request, never the host.
 /// </summary>
 /// <remarks>
-/// 1. <c>/_edge/health</c>, <c>/_edge/ready</c> and the admin endpoints (<c>/_edge/metrics</c>, token required)
+/// 1. <c>/_edge/health</c>, <c>/_edge/ready</c>, the deploy API (<c>/_edge/functions</c>) and the admin endpoints
+///    (<c>/_edge/metrics</c>; both need the admin token)
 ///    answer directly, whichever listener (local or tunnel) the request came in on.
 /// 2. Establish the client (trusted forwarding headers only).
 /// 3. Find the function by host and path (the live table: deploys change it); none is a 404. A deployed function in
@@ -24,6 +25,7 @@ namespace Edge.Host.Hosting;
 /// </remarks>
 internal sealed partial class EdgeDispatcher(
     FunctionRoutes routes,
+    Edge.Host.Deploy.Admin.FunctionAdminApi deployApi,
     TunnelReadiness readiness,
     AdminEndpoints admin,
     ClientInfoResolver clients,
@@ -62,6 +64,12 @@ internal sealed partial class EdgeDispatcher(
             context.Response.StatusCode = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
             context.Response.ContentType = "text/plain";
             await context.Response.WriteAsync(detail + "\n", context.RequestAborted);
+            return;
+        }
+
+        if (Edge.Host.Deploy.Admin.FunctionAdminApi.Handles(request.Path))
+        {
+            await deployApi.HandleAsync(context);
             return;
         }
 

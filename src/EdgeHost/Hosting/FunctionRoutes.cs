@@ -8,7 +8,7 @@ namespace Edge.Host.Hosting;
 internal sealed class FunctionRoutes
 {
     private readonly Lock _gate = new();
-    private readonly IReadOnlyList<(RoutePattern Pattern, IRouteTarget Target)> _configured;
+    private IReadOnlyList<(RoutePattern Pattern, IRouteTarget Target)> _configured;
     private readonly Dictionary<string, (IReadOnlyList<RoutePattern> Patterns, IRouteTarget Target)> _deployed = new(StringComparer.Ordinal);
     private RouteTable _table;
 
@@ -16,6 +16,16 @@ internal sealed class FunctionRoutes
     {
         _configured = configured;
         _table = new RouteTable(configured);
+    }
+
+    /// <summary>Sets the routes of the host's configured functions (once, before the host starts).</summary>
+    public void SetConfigured(IReadOnlyList<(RoutePattern Pattern, IRouteTarget Target)> configured)
+    {
+        lock (_gate)
+        {
+            _configured = configured;
+            Publish();
+        }
     }
 
     /// <summary>The table requests are routed by now.</summary>
