@@ -1,0 +1,229 @@
+using System.Buffers;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Emit;
+using Microsoft.CodeAnalysis.Text;
+using Microsoft.Extensions.Logging;
+
+namespace Edge.Host.Deploy.Compilation;
+
+/// <summary>
+/// Compiles one C# file, as <c>edge deploy FILE.cs</c> sends it, into an in-memory assembly against the SDK and the
+/// shared framework (Microsoft.NETCore.App and Microsoft.AspNetCore.App), and finds its handler type. Errors come back
+/// as the compiler's command line prints them (<c>hello.cs(3,15): error CS0103: …</c>); nothing is written to disk and
+/// nothing of the user's code runs here.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A compile, in order:
+/// 1. the file name, size and UTF-8 encoding are checked (<see cref="SourceDecoder"/>);
+/// 2. the text is parsed with the language of <see cref="FunctionSource"/> and compiled with its global usings against
+///    refs/ (<see cref="CompilerReferences"/>);
+/// 3. the source generators run (JSON serializer contexts, [GeneratedRegex], [LoggerMessage]);
+/// 4. the assembly and its portable PDB (source embedded) are emitted under a name unique to this compile;
+/// 5. the handler type is found (<see cref="HandlerTypeFinder"/>).
+/// </para>
+/// <para>
+/// Safe to call concurrently. The first compile in a process costs one to two seconds more than later ones (the
+/// compiler's own code is compiled by the JIT, and the reference assemblies are read); <see cref="WarmUpAsync"/> pays that
+/// in the background at start.
+/// </para>
+/// </remarks>
+internal sealed partial class SourceCompiler
+{
+    private readonly SourceCompilerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SourceCompiler> _logger;
+    private readonly Lazy<CompilerReferences> _references;
+
+    public SourceCompiler(SourceCompilerOptions options, TimeProvider time, ILogger<SourceCompiler> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxSourceBytes);
+        _options = options;
+        _time = time;
+        _logger = logger;
+        var directory = options.ResolvedReferenceDirectory;
+        _references = new Lazy<CompilerReferences>(() => CompilerReferences.Load(directory), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>
+    /// Reads at most <see cref="SourceCompilerOptions.MaxSourceBytes"/> (plus one, to tell a file at the limit from one
+    /// over it) from <paramref name="source"/> and compiles it. A larger file is refused without being read further.
+    /// </summary>
+    /// <param name="fileName">The file's name as the user gave it (<c>hello.cs</c>): errors and stack traces name it.</param>
+    /// <param name="source">The file's bytes, UTF-8.</param>
+    /// <param name="handlerType">The handler class to deploy when the file has several: its name, full name or metadata name.</param>
+    /// <param name="cancellationToken">Stops the read or the compile (<see cref="OperationCanceledException"/>).</param>
+    public async Task<SourceCompileResult> CompileAsync(string fileName, Stream source, string? handlerType = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var started = _time.GetTimestamp();
+        if (SourceDecoder.CheckFileName(fileName) is { } badName)
+        {
+            return Rejected(fileName, SourceCompileError.InvalidFileName, badName, started);
+        }
+
+        var limit = _options.MaxSourceBytes;
+        if (source.CanSeek && source.Length - source.Position > limit)
+        {
+            return Rejected(fileName, SourceCompileError.SourceTooLarge, SourceDecoder.TooLarge(fileName, source.Length - source.Position, limit), started);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(limit, 64 * 1024) + 1);
+        try
+        {
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > limit)
+                    {
+                        return Rejected(fileName, SourceCompileError.SourceTooLarge, SourceDecoder.TooLarge(fileName, null, limit), started);
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)limit + 1, buffer.Length * 2L));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await source.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, limit + 1) - length), cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+                if (length > limit)
+                {
+                    return Rejected(fileName, SourceCompileError.SourceTooLarge, SourceDecoder.TooLarge(fileName, null, limit), started);
+                }
+            }
+
+            return CompileCore(fileName, buffer.AsSpan(0, length), handlerType, started, log: true, cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Compiles a file already in memory. See <see cref="CompileAsync"/>.</summary>
+    public SourceCompileResult Compile(string fileName, ReadOnlySpan<byte> source, string? handlerType = null, CancellationToken cancellationToken = default) =>
+        CompileCore(fileName, source, handlerType, _time.GetTimestamp(), log: true, cancellationToken);
+
+    private SourceCompileResult CompileCore(string fileName, ReadOnlySpan<byte> source, string? handlerType, long started, bool log, CancellationToken cancellationToken)
+    {
+        // 1. Name, size, encoding.
+        if (SourceDecoder.CheckFileName(fileName) is { } badName)
+        {
+            return Rejected(fileName, SourceCompileError.InvalidFileName, badName, started, log);
+        }
+
+        if (source.Length > _options.MaxSourceBytes)
+        {
+            return Rejected(fileName, SourceCompileError.SourceTooLarge, SourceDecoder.TooLarge(fileName, source.Length, _options.MaxSourceBytes), started, log);
+        }
+
+        var text = SourceDecoder.Decode(fileName, source, out var badEncoding);
+        if (text is null)
+        {
+            return Rejected(fileName, SourceCompileError.InvalidEncoding, badEncoding!, started, log);
+        }
+
+        // 2. Parse and compile.
+        cancellationToken.ThrowIfCancellationRequested();
+        var references = _references.Value;
+        var sourceText = SourceText.From(text, Encoding.UTF8, SourceHashAlgorithm.Sha256);
+        var tree = CSharpSyntaxTree.ParseText(sourceText, FunctionSource.ParseOptions, fileName, cancellationToken);
+        var assemblyName = AssemblyName(fileName);
+        Microsoft.CodeAnalysis.Compilation compilation = CSharpCompilation.Create(assemblyName, [FunctionSource.GlobalUsingsTree, tree], references.Assemblies, FunctionSource.CompilationOptions);
+
+        // 3. Source generators.
+        var driver = CSharpGeneratorDriver.Create(references.Generators, parseOptions: FunctionSource.ParseOptions);
+        driver.RunGeneratorsAndUpdateCompilation(compilation, out compilation, out var generatorDiagnostics, cancellationToken);
+
+        // 4. Emit: this also runs every check the compiler makes, so its diagnostics are the compile's.
+        using var image = new MemoryStream();
+        using var pdb = new MemoryStream();
+        var emitted = compilation.Emit(
+            image,
+            pdb,
+            options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb, pdbFilePath: assemblyName + ".pdb"),
+            embeddedTexts: [EmbeddedText.FromSource(fileName, sourceText)],
+            cancellationToken: cancellationToken);
+        var diagnostics = generatorDiagnostics.Concat(emitted.Diagnostics)
+            .Where(d => d.Severity is DiagnosticSeverity.Warning or DiagnosticSeverity.Error && !d.IsSuppressed)
+            .OrderBy(d => d.Location.Kind is LocationKind.SourceFile or LocationKind.ExternalFile ? d.Location.GetMappedLineSpan().Path : "", StringComparer.Ordinal)
+            .ThenBy(d => d.Location.Kind is LocationKind.SourceFile or LocationKind.ExternalFile ? d.Location.GetMappedLineSpan().StartLinePosition : default)
+            .Select(CompileDiagnostic.From)
+            .Distinct()
+            .ToList();
+        var errors = diagnostics.Where(d => d.Severity == CompileSeverity.Error).ToList();
+        var warnings = diagnostics.Where(d => d.Severity == CompileSeverity.Warning).ToList();
+        if (errors.Count > 0 || !emitted.Success)
+        {
+            var result = SourceCompileResult.Failure(SourceCompileError.CompilationFailed, errors, warnings, _time.GetElapsedTime(started));
+            if (log)
+            {
+                LogRejected(fileName, result.Error, result.Elapsed.TotalMilliseconds, errors.Count, errors.FirstOrDefault()?.ToString() ?? "");
+            }
+
+            return result;
+        }
+
+        // 5. The handler.
+        var search = HandlerTypeFinder.Find(compilation, fileName, handlerType, cancellationToken);
+        if (search.Handler is null)
+        {
+            var result = SourceCompileResult.Failure(search.Error, [search.Diagnostic!], warnings, _time.GetElapsedTime(started));
+            if (log)
+            {
+                LogRejected(fileName, result.Error, result.Elapsed.TotalMilliseconds, 1, search.Diagnostic!.ToString());
+            }
+
+            return result;
+        }
+
+        var function = new CompiledFunction(
+            fileName,
+            assemblyName,
+            HandlerTypeFinder.MetadataName(search.Handler),
+            search.TakesEnvironment,
+            image.ToArray(),
+            pdb.ToArray());
+        var compiled = SourceCompileResult.Success(function, warnings, _time.GetElapsedTime(started));
+        if (log)
+        {
+            LogCompiled(fileName, assemblyName, function.HandlerTypeName, compiled.Elapsed.TotalMilliseconds, warnings.Count);
+        }
+
+        return compiled;
+    }
+
+    private SourceCompileResult Rejected(string fileName, SourceCompileError error, CompileDiagnostic diagnostic, long started, bool log = true)
+    {
+        var result = SourceCompileResult.Failure(error, diagnostic, _time.GetElapsedTime(started));
+        if (log)
+        {
+            // The name is logged only once it is known to be a plain file name.
+            LogRejected(error == SourceCompileError.InvalidFileName ? "(invalid name)" : fileName, error, result.Elapsed.TotalMilliseconds, 1, diagnostic.ToString());
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// <c>Edge.Function.STEM.GUID</c>: unique per compile, so the loader can hold several versions of one function side
+    /// by side and a stack trace still says which file it came from.
+    /// </summary>
+    private static string AssemblyName(string fileName)
+    {
+        var stem = Path.GetFileNameWithoutExtension(fileName);
+        var safe = new string([.. stem.Take(64).Select(c => char.IsAsciiLetterOrDigit(c) || c == '_' ? c : '_')]);
+        return $"Edge.Function.{safe}.{Guid.NewGuid():N}";
+    }
+}
