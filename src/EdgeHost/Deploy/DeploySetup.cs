@@ -1,6 +1,7 @@
 using Edge.Host.Admin;
 using Edge.Host.Configuration;
 using Edge.Host.Deploy.Admin;
+using Edge.Host.Deploy.Compilation;
 using Edge.Host.Deploy.Versions;
 using Edge.Host.Hosting;
 using Edge.Host.Scheduling;
@@ -16,6 +17,7 @@ internal static class DeploySetup
     public static IServiceCollection AddDeployments(this IServiceCollection services, EdgeOptions options)
     {
         services.AddSingleton(options.Deploy);
+        services.AddSingleton(sp => new SourceCompiler(new SourceCompilerOptions(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SourceCompiler>>()));
         services.AddSingleton(_ => new FunctionRoutes([]));
         services.AddSingleton(sp => new VersionStore(options.DataDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IReadOnlyDictionary<FunctionIsolation, IVersionActivator>>(sp => new Dictionary<FunctionIsolation, IVersionActivator>

@@ -63,7 +63,7 @@ public sealed class DeployTests : IAsyncLifetime, IDisposable
         Assert.Equal("v2 says hi to hello.example.com", await GetAsync("hello.example.com"));
 
         // A secret makes a new version; its value never shows in the CLI's listings, the host's log or a response.
-        var put = await _cli.RunAsync("s3cr3t-value\n", "secret", "put", "hello", "API_TOKEN");
+        var put = await _cli.RunWithInputAsync("s3cr3t-value\n", "secret", "put", "hello", "API_TOKEN");
         Assert.True(put.Succeeded, put.Describe());
         Assert.Contains("v3", put.StandardOutput, StringComparison.Ordinal);
         Assert.Equal("v2 says hi to hello.example.com (secret: 12 chars)", await GetAsync("hello.example.com"));

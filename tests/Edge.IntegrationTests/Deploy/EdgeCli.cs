@@ -5,9 +5,9 @@ namespace Edge.IntegrationTests.Deploy;
 /// <summary>The <c>edge</c> CLI as a user runs it (<c>dotnet edge.dll deploy …</c>), against one host.</summary>
 internal sealed class EdgeCli(EdgeProcess host, string? token)
 {
-    public Task<CommandResult> RunAsync(params string[] args) => RunAsync(null, args);
+    public Task<CommandResult> RunAsync(params string[] args) => RunWithInputAsync(null, args);
 
-    public Task<CommandResult> RunAsync(string? stdin, params string[] args)
+    public Task<CommandResult> RunWithInputAsync(string? stdin, params string[] args)
     {
         var environment = new Dictionary<string, string?>
         {

@@ -205,7 +205,7 @@ internal sealed class ClientCommands(TextWriter stdout, TextWriter stderr, TextR
         }
 
         var writer = response.IsSuccessStatusCode ? stdout : stderr;
-        await writer.WriteLineAsync(document.Message);
+        await writer.WriteLineAsync(response.IsSuccessStatusCode ? document.Message : $"{(int)response.StatusCode} {response.ReasonPhrase}: {document.Message}");
         await WriteLinesAsync(writer, document.Errors);
         return response.IsSuccessStatusCode ? 0 : 1;
     }
