@@ -458,6 +458,7 @@ internal sealed partial class DeploymentManager(
         {
             try
             {
+                instance.Activity.Retire();
                 await scheduler.RemoveAsync(instance, CancellationToken.None);
                 if (drain)
                 {

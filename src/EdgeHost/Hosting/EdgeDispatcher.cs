@@ -83,7 +83,25 @@ internal sealed partial class EdgeDispatcher(
         var client = clients.Resolve(context);
 
         // 3. Route
-        var target = routes.Table.Match(client.Host, path);
+        // A retired instance refuses new requests; the table that replaced it is already published, so routing again
+        // finds the new version (bounded: a deploy that retires it again in between is rare).
+        FunctionInstance? function = null;
+        IRouteTarget? target = null;
+        for (var attempt = 0; attempt < 5 && function is null; attempt++)
+        {
+            target = routes.Table.Match(client.Host, path);
+            if (target is null)
+            {
+                break;
+            }
+
+            var picked = target.Pick(request);
+            if (picked.Activity.TryEnter())
+            {
+                function = picked;
+            }
+        }
+
         if (target is null)
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -92,13 +110,17 @@ internal sealed partial class EdgeDispatcher(
             return;
         }
 
-        var function = target.Pick(request);
+        if (function is null)
+        {
+            await FailAsync(context, StatusCodes.Status503ServiceUnavailable, $"Function '{target.Name}' is being replaced; try again.");
+            return;
+        }
+
         if (function.Version is { } version)
         {
             context.Response.Headers[DeployedFunction.VersionHeader] = version;
         }
 
-        function.Activity.Enter();
         try
         {
             await RunAsync(context, function, client, path);

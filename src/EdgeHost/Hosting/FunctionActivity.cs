@@ -8,12 +8,37 @@ internal sealed class FunctionActivity
 {
     private readonly Lock _gate = new();
     private int _inFlight;
+    private bool _retired;
     private TaskCompletionSource? _idle;
 
     /// <summary>Requests in flight now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
     public void Enter() => Interlocked.Increment(ref _inFlight);
+
+    /// <summary>
+    /// Counts a request in, unless the instance was retired: then false, and the caller routes again (the table that
+    /// no longer leads here was published before the retirement began). The increment and the check, against
+    /// <see cref="Retire"/>'s flag and count, cannot both miss each other: no request slips into a retired instance.
+    /// </summary>
+    public bool TryEnter()
+    {
+        Interlocked.Increment(ref _inFlight);
+        if (Volatile.Read(ref _retired))
+        {
+            Exit();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Refuses new requests (<see cref="TryEnter"/>); then wait for <see cref="WhenIdleAsync"/>.</summary>
+    public void Retire()
+    {
+        Volatile.Write(ref _retired, true);
+        Interlocked.MemoryBarrier();
+    }
 
     public void Exit()
     {

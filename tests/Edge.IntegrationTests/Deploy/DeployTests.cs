@@ -158,6 +158,85 @@ public sealed class DeployTests : IAsyncLifetime, IDisposable
         Assert.False(response.Headers.Contains("Edge-Function-Version"), "a refused deploy was served");
     }
 
+    [Fact]
+    public async Task Deploy_UnderSteadyLoad_NoRequestFails()
+    {
+        var file = WriteFunction("steady", Handler("v1"), "steady.example.com");
+        Assert.True((await _cli.RunAsync("deploy", file, "--isolation", "in-process")).Succeeded);
+        await File.WriteAllTextAsync(file, Handler("v2"));
+        using var stop = new CancellationTokenSource();
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var sawV2 = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        async Task LoadAsync()
+        {
+            for (var i = 0; i < 100_000 && !stop.IsCancellationRequested; i++)
+            {
+                using var response = await SendAsync("steady.example.com");
+                var body = await response.Content.ReadAsStringAsync();
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    failures.Enqueue($"{(int)response.StatusCode}: {body}");
+                    continue;
+                }
+
+                var version = body[..2];
+                seen.AddOrUpdate(version, 1, (_, n) => n + 1);
+                if (version == "v2" && seen[version] >= 200)
+                {
+                    sawV2.TrySetResult();
+                }
+            }
+        }
+
+        var load = Enumerable.Range(0, 8).Select(_ => Task.Run(LoadAsync)).ToArray();
+        var deployed = await _cli.RunAsync("deploy", file, "--isolation", "in-process");
+        await sawV2.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        await stop.CancelAsync();
+        await Task.WhenAll(load);
+
+        Assert.True(deployed.Succeeded, deployed.Describe());
+        Assert.Empty(failures);
+        Assert.True(seen.GetValueOrDefault("v1") > 0, "no request reached v1 before the deploy");
+        Assert.True(seen["v2"] >= 200);
+    }
+
+    [Fact]
+    public async Task Deploy_TwoAtOnce_TheSecondGets409AndTheFirstCompletes()
+    {
+        using var fifos = new TempDirectory("edge-gate-");
+        var started = Path.Combine(fifos.Path, "started");
+        var gate = Path.Combine(fifos.Path, "gate");
+        (await CommandRunner.RunAsync("mkfifo", [started, gate], TimeSpan.FromSeconds(30))).EnsureSuccess();
+        var file = WriteFunction("slow", $$"""
+            public sealed class Slow : IFetchHandler, IFunctionLifecycle
+            {
+                public async Task StartAsync(CancellationToken cancellationToken)
+                {
+                    // Tells the test the deploy is in its start hook, then waits for the test to let it go on.
+                    await File.WriteAllTextAsync("{{started}}", "started", cancellationToken);
+                    await File.ReadAllTextAsync("{{gate}}", cancellationToken);
+                }
+
+                public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+                public ValueTask<IResult> FetchAsync(HttpRequest request, IEdgeEnv env, IFetchContext ctx) => ValueTask.FromResult(Results.Text("slow"));
+            }
+            """, "slow.example.com");
+
+        var first = _cli.RunAsync("deploy", file, "--isolation", "in-process");
+        Assert.Equal("started", await File.ReadAllTextAsync(started).WaitAsync(TimeSpan.FromMinutes(2)));
+        var second = await _cli.RunAsync("deploy", file, "--isolation", "in-process");
+        await File.WriteAllTextAsync(gate, "go").WaitAsync(TimeSpan.FromMinutes(1));
+        var firstResult = await first;
+
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains("409 Conflict: Another deploy, rollback or change of 'slow' is in progress", second.StandardError, StringComparison.Ordinal);
+        Assert.True(firstResult.Succeeded, firstResult.Describe());
+        Assert.Equal("slow", await GetAsync("slow.example.com"));
+    }
+
     private string WriteFunction(string name, string source, string host)
     {
         var directory = Path.Combine(_code.Path, name);

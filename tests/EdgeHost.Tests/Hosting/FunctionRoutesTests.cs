@@ -104,6 +104,24 @@ public sealed class FunctionRoutesTests
         Assert.Equal(0, activity.InFlight);
     }
 
+    [Fact]
+    public async Task Activity_Retired_RefusesNewRequestsAndIdlesWhenTheLastEnds()
+    {
+        var activity = new FunctionActivity();
+        Assert.True(activity.TryEnter());
+
+        activity.Retire();
+        var refused = activity.TryEnter();
+        var idle = activity.WhenIdleAsync(CancellationToken.None);
+        var busy = idle.IsCompleted;
+        activity.Exit();
+        await idle.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(refused);
+        Assert.False(busy);
+        Assert.Equal(0, activity.InFlight);
+    }
+
     private static RoutePattern Pattern(string text)
     {
         Assert.True(RoutePattern.TryParse(text, out var pattern, out var error), error);
