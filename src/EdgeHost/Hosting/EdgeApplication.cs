@@ -179,6 +179,13 @@ internal static class EdgeApplication
         app.UseWebSockets();
         app.Run(dispatcher.InvokeAsync);
         StartupLog.Register(app, functions, options.DataDirectory);
+        if (admin.IsConfigured)
+        {
+            // Deploys are possible: the first source deploy should not pay for the compiler's JIT (1-2 s).
+            var compiler = app.Services.GetRequiredService<Edge.Host.Deploy.Compilation.SourceCompiler>();
+            app.Lifetime.ApplicationStarted.Register(() => _ = compiler.WarmUpAsync(app.Lifetime.ApplicationStopping));
+        }
+
         listen.Start(app, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Edge.Host"));
         return app;
     }
