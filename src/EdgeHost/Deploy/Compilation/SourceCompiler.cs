@@ -16,12 +16,13 @@ namespace Edge.Host.Deploy.Compilation;
 /// </summary>
 /// <remarks>
 /// <para>
-/// A compile, in order:
+/// A compile, in order, stopping where the C# compiler's command line stops:
 /// 1. the file name, size and UTF-8 encoding are checked (<see cref="SourceDecoder"/>);
-/// 2. the text is parsed with the language of <see cref="FunctionSource"/> and compiled with its global usings against
-///    refs/ (<see cref="CompilerReferences"/>);
-/// 3. the source generators run (JSON serializer contexts, [GeneratedRegex], [LoggerMessage]);
-/// 4. the assembly and its portable PDB (source embedded) are emitted under a name unique to this compile;
+/// 2. the text is parsed with the language of <see cref="FunctionSource"/>; syntax errors end the compile;
+/// 3. the source generators run (JSON serializer contexts, [GeneratedRegex], [LoggerMessage]) against refs/
+///    (<see cref="CompilerReferences"/>), then the declarations are checked; errors there end the compile;
+/// 4. method bodies are compiled and the assembly and its portable PDB (source embedded) emitted, under a name unique
+///    to this compile;
 /// 5. the handler type is found (<see cref="HandlerTypeFinder"/>).
 /// </para>
 /// <para>
@@ -134,42 +135,47 @@ internal sealed partial class SourceCompiler
             return Rejected(fileName, SourceCompileError.InvalidEncoding, badEncoding!, started, log);
         }
 
-        // 2. Parse and compile.
+        // 2. Parse. Like the compiler's command line, stop at syntax errors: what would follow from them is noise.
         cancellationToken.ThrowIfCancellationRequested();
         var references = _references.Value;
         var sourceText = SourceText.From(text, Encoding.UTF8, SourceHashAlgorithm.Sha256);
         var tree = CSharpSyntaxTree.ParseText(sourceText, FunctionSource.ParseOptions, fileName, cancellationToken);
         var assemblyName = AssemblyName(fileName);
         Microsoft.CodeAnalysis.Compilation compilation = CSharpCompilation.Create(assemblyName, [FunctionSource.GlobalUsingsTree, tree], references.Assemblies, FunctionSource.CompilationOptions);
+        var diagnostics = new List<Diagnostic>(compilation.GetParseDiagnostics(cancellationToken));
+        if (!HasErrors(diagnostics))
+        {
+            // 3. Source generators, then the declarations; as on the command line, declaration errors end the compile
+            // before method bodies are bound.
+            var driver = CSharpGeneratorDriver.Create(references.Generators, parseOptions: FunctionSource.ParseOptions);
+            driver.RunGeneratorsAndUpdateCompilation(compilation, out compilation, out var generatorDiagnostics, cancellationToken);
+            diagnostics.AddRange(generatorDiagnostics);
+            diagnostics.AddRange(compilation.GetDeclarationDiagnostics(cancellationToken));
+        }
 
-        // 3. Source generators.
-        var driver = CSharpGeneratorDriver.Create(references.Generators, parseOptions: FunctionSource.ParseOptions);
-        driver.RunGeneratorsAndUpdateCompilation(compilation, out compilation, out var generatorDiagnostics, cancellationToken);
-
-        // 4. Emit: this also runs every check the compiler makes, so its diagnostics are the compile's.
+        // 4. Emit: method bodies are bound, checked and compiled; its diagnostics repeat the earlier ones (kept once).
         using var image = new MemoryStream();
         using var pdb = new MemoryStream();
-        var emitted = compilation.Emit(
-            image,
-            pdb,
-            options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb, pdbFilePath: assemblyName + ".pdb"),
-            embeddedTexts: [EmbeddedText.FromSource(fileName, sourceText)],
-            cancellationToken: cancellationToken);
-        var diagnostics = generatorDiagnostics.Concat(emitted.Diagnostics)
-            .Where(d => d.Severity is DiagnosticSeverity.Warning or DiagnosticSeverity.Error && !d.IsSuppressed)
-            .OrderBy(d => d.Location.Kind is LocationKind.SourceFile or LocationKind.ExternalFile ? d.Location.GetMappedLineSpan().Path : "", StringComparer.Ordinal)
-            .ThenBy(d => d.Location.Kind is LocationKind.SourceFile or LocationKind.ExternalFile ? d.Location.GetMappedLineSpan().StartLinePosition : default)
-            .Select(CompileDiagnostic.From)
-            .Distinct()
-            .ToList();
-        var errors = diagnostics.Where(d => d.Severity == CompileSeverity.Error).ToList();
-        var warnings = diagnostics.Where(d => d.Severity == CompileSeverity.Warning).ToList();
-        if (errors.Count > 0 || !emitted.Success)
+        if (!HasErrors(diagnostics))
+        {
+            var emitted = compilation.Emit(
+                image,
+                pdb,
+                options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb, pdbFilePath: assemblyName + ".pdb"),
+                embeddedTexts: [EmbeddedText.FromSource(fileName, sourceText)],
+                cancellationToken: cancellationToken);
+            diagnostics.AddRange(emitted.Diagnostics);
+        }
+
+        var reported = Report(diagnostics);
+        var errors = reported.Where(d => d.Severity == CompileSeverity.Error).ToList();
+        var warnings = reported.Where(d => d.Severity == CompileSeverity.Warning).ToList();
+        if (errors.Count > 0)
         {
             var result = SourceCompileResult.Failure(SourceCompileError.CompilationFailed, errors, warnings, _time.GetElapsedTime(started));
             if (log)
             {
-                LogRejected(fileName, result.Error, result.Elapsed.TotalMilliseconds, errors.Count, errors.FirstOrDefault()?.ToString() ?? "");
+                LogRejected(fileName, result.Error, result.Elapsed.TotalMilliseconds, errors.Count, errors[0].ToString());
             }
 
             return result;
@@ -203,6 +209,19 @@ internal sealed partial class SourceCompiler
 
         return compiled;
     }
+
+    private static bool HasErrors(List<Diagnostic> diagnostics) =>
+        diagnostics.Exists(d => d.Severity == DiagnosticSeverity.Error && !d.IsSuppressed);
+
+    /// <summary>Warnings and errors once each, in source order (those about no file first), as the user will read them.</summary>
+    private static List<CompileDiagnostic> Report(List<Diagnostic> diagnostics) =>
+        [.. diagnostics
+            .Where(d => d.Severity is DiagnosticSeverity.Warning or DiagnosticSeverity.Error && !d.IsSuppressed)
+            .Select(CompileDiagnostic.From)
+            .Distinct()
+            .OrderBy(d => d.FileName ?? "", StringComparer.Ordinal)
+            .ThenBy(d => d.Line ?? 0)
+            .ThenBy(d => d.Column ?? 0)];
 
     private SourceCompileResult Rejected(string fileName, SourceCompileError error, CompileDiagnostic diagnostic, long started, bool log = true)
     {
