@@ -147,9 +147,13 @@ internal sealed partial class SourceCompiler
         {
             // 3. Source generators, then the declarations; as on the command line, declaration errors end the compile
             // before method bodies are bound.
-            var driver = CSharpGeneratorDriver.Create(references.Generators, parseOptions: FunctionSource.ParseOptions);
-            driver.RunGeneratorsAndUpdateCompilation(compilation, out compilation, out var generatorDiagnostics, cancellationToken);
-            diagnostics.AddRange(generatorDiagnostics);
+            if (FunctionSource.MayUseGenerators(text))
+            {
+                var driver = CSharpGeneratorDriver.Create(references.Generators, parseOptions: FunctionSource.ParseOptions);
+                driver.RunGeneratorsAndUpdateCompilation(compilation, out compilation, out var generatorDiagnostics, cancellationToken);
+                diagnostics.AddRange(generatorDiagnostics);
+            }
+
             diagnostics.AddRange(compilation.GetDeclarationDiagnostics(cancellationToken));
         }
 

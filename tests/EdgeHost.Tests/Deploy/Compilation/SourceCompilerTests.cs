@@ -34,41 +34,7 @@ public sealed class SourceCompilerTests(CompilerFixture fixture)
     {
         // Results.Json with a source-generated context, [LoggerMessage] and [GeneratedRegex]: the three generators the
         // refs/ folder carries, as a project would run them.
-        const string Source = """
-            using System.Text.Json.Serialization;
-            using System.Text.RegularExpressions;
-
-            namespace Demo;
-
-            public sealed partial class Api(IEdgeEnv env) : IFetchHandler, IScheduledHandler
-            {
-                private readonly ILogger _logger = env.LoggerFactory.CreateLogger("api");
-
-                public ValueTask<IResult> FetchAsync(HttpRequest request, IEdgeEnv env, IFetchContext ctx)
-                {
-                    var id = IdPattern().Match(request.Path.Value ?? "");
-                    LogLookup(_logger, id.Value);
-                    var item = new Item(int.Parse(id.Value, System.Globalization.CultureInfo.InvariantCulture), [.. Enumerable.Range(1, 3).Select(i => $"tag{i}")]);
-                    return ValueTask.FromResult<IResult>(TypedResults.Json(item, ApiJson.Default.Item));
-                }
-
-                public ValueTask ScheduledAsync(ScheduledEvent scheduled, IEdgeEnv env, IExecutionContext ctx) => ValueTask.CompletedTask;
-
-                [GeneratedRegex("[0-9]+")]
-                private static partial Regex IdPattern();
-
-                [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Lookup {Id}")]
-                private static partial void LogLookup(ILogger logger, string id);
-            }
-
-            public sealed record Item(int Id, List<string> Tags);
-
-            [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
-            [JsonSerializable(typeof(Item))]
-            internal sealed partial class ApiJson : JsonSerializerContext;
-            """;
-
-        var result = fixture.Compiler.Compile("api.cs", Sources.Utf8(Source));
+        var result = fixture.Compiler.Compile("api.cs", Sources.Utf8(Sources.Generated));
 
         Assert.True(result.Succeeded, string.Join('\n', result.Lines));
         Assert.Empty(result.Warnings);
@@ -80,6 +46,15 @@ public sealed class SourceCompilerTests(CompilerFixture fixture)
         Assert.Equal("application/json; charset=utf-8", contentType);
         Assert.Equal("""{"id":42,"tags":["tag1","tag2","tag3"]}""", body);
     }
+
+    [Theory]
+    [InlineData("[JsonSerializable(typeof(Item))]", true)]
+    [InlineData("using Json = System.Text.Json.Serialization.JsonSerializableAttribute;", true)]
+    [InlineData("[GeneratedRegex(\"a+\")]", true)]
+    [InlineData("[LoggerMessage(EventId = 1)]", true)]
+    [InlineData("Results.Json(item)", false)]
+    public void MayUseGenerators_OnlyWhenTheFileNamesAGeneratorsAttribute(string text, bool expected) =>
+        Assert.Equal(expected, FunctionSource.MayUseGenerators(text));
 
     [Fact]
     public async Task Compile_ParameterlessNestedHandler_LoadsByMetadataName()
