@@ -22,7 +22,12 @@ internal static class HandlerTypeFinder
         var edgeEnv = compilation.GetTypeByMetadataName(EdgeEnvName)
             ?? throw new InvalidOperationException($"{EdgeEnvName} is missing from the compiler's references.");
 
-        var types = AllTypes(compilation.Assembly.GlobalNamespace, cancellationToken).Where(t => !t.IsImplicitlyDeclared).ToList();
+        // In source order, so lists in messages read as the file does.
+        var types = AllTypes(compilation.Assembly.GlobalNamespace, cancellationToken)
+            .Where(t => !t.IsImplicitlyDeclared)
+            .OrderBy(t => t.Locations.FirstOrDefault(l => l.IsInSource)?.SourceTree?.FilePath ?? "", StringComparer.Ordinal)
+            .ThenBy(t => t.Locations.FirstOrDefault(l => l.IsInSource)?.SourceSpan.Start ?? 0)
+            .ToList();
         var implementers = types.Where(t => t.TypeKind == TypeKind.Class && t.AllInterfaces.Contains(fetchHandler, SymbolEqualityComparer.Default)).ToList();
 
         INamedTypeSymbol handler;
