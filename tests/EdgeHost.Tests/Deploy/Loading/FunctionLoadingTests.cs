@@ -45,20 +45,45 @@ public sealed class FunctionLoadingTests : IDisposable
         await result.Function.UnloadAsync();
     }
 
-    [Fact]
-    public async Task LoadAsync_CompiledImage_HandlerAnswersAndItsSymbolsAreLoaded()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task LoadAsync_ImageOrBundleWithPdb_HandlerAnswersWithLineNumbersFromItsSymbols(bool directory)
     {
         var source = LoadingHarness.Handler("Single", "\"line \" + new System.Diagnostics.StackTrace(true).GetFrame(0)!.GetFileLineNumber()");
         var line = source.Split('\n').ToList().FindIndex(l => l.Contains("StackTrace", StringComparison.Ordinal)) + 1;
-        var hello = TestCompiler.Compile("single", source);
+        var single = TestCompiler.Compile("single", source);
+        var bundle = directory
+            ? FunctionBundle.FromDirectory(_harness.WriteBundle("single", [single]), "single.dll")
+            : FunctionBundle.FromImage(single.Image, single.Symbols);
 
-        var result = await _harness.LoadAsync(new FunctionVersion("single", "7"), FunctionBundle.FromImage(hello.Image, hello.Symbols));
+        var result = await _harness.LoadAsync(new FunctionVersion("single", "7"), bundle);
 
         Assert.True(result.Succeeded, string.Join(" ", result.Errors));
-
-        // The line number comes from the PDB loaded with the image.
         Assert.Equal($"line {line}", await _harness.FetchTextAsync(result.Function));
         Assert.Equal("edge:single@7", AssemblyLoadContext.GetLoadContext(result.Function.Handler.GetType().Assembly)!.Name);
+        await result.Function.UnloadAsync();
+    }
+
+    [Fact]
+    public async Task LoadAsync_RidSpecificAssemblyInRuntimesFolder_WinsOverThePortableCopy()
+    {
+        var portable = TestCompiler.Compile("Greeting", "namespace Greetings; public static class Greeter { public static string Greet() => \"portable\"; }");
+        var unix = TestCompiler.Compile("Greeting", "namespace Greetings; public static class Greeter { public static string Greet() => \"unix\"; }");
+        var tooNew = TestCompiler.Compile("Greeting", "namespace Greetings; public static class Greeter { public static string Greet() => \"a newer .NET\"; }");
+        var hello = TestCompiler.Compile("hello", LoadingHarness.Handler("Hello", "Greetings.Greeter.Greet()"), [portable]);
+        var bundle = _harness.WriteBundle(
+            "rid",
+            [hello, portable],
+            ("runtimes/unix/lib/net8.0/Greeting.dll", unix.Image),
+            ("runtimes/unix/lib/netstandard2.0/Greeting.dll", portable.Image),
+            ("runtimes/unix/lib/net99.0/Greeting.dll", tooNew.Image),
+            ("runtimes/win/lib/net8.0/Greeting.dll", portable.Image));
+
+        var result = await _harness.LoadAsync(new FunctionVersion("hello", "rid"), FunctionBundle.FromDirectory(bundle, "hello.dll"));
+
+        Assert.True(result.Succeeded, string.Join(" ", result.Errors));
+        Assert.Equal(OperatingSystem.IsWindows() ? "portable" : "unix", await _harness.FetchTextAsync(result.Function));
         await result.Function.UnloadAsync();
     }
 
