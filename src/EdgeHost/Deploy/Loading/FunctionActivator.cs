@@ -110,10 +110,10 @@ internal static class FunctionActivator
         }
         catch (Exception ex)
         {
-            var cause = ex is TypeInitializationException { InnerException: { } inner }
-                ? $"the static constructor of {((TypeInitializationException)ex).TypeName} threw {inner.GetType().Name}: {inner.Message}"
-                : $"{ex.GetType().Name}: {ex.Message}";
-            return new Activation(null, type.FullName, FunctionLoadError.ConstructorFailed, [$"The constructor of {type.FullName} threw {cause}"], ex);
+            var message = ex is TypeInitializationException { InnerException: { } inner } initializer
+                ? $"The static constructor of {initializer.TypeName} threw {inner.GetType().Name}: {inner.Message}"
+                : $"The constructor of {type.FullName} threw {ex.GetType().Name}: {ex.Message}";
+            return new Activation(null, type.FullName, FunctionLoadError.ConstructorFailed, [message], ex);
         }
     }
 

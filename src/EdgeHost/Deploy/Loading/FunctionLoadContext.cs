@@ -20,7 +20,6 @@ namespace Edge.Host.Deploy.Loading;
 internal sealed class FunctionLoadContext : AssemblyLoadContext
 {
     private readonly Dictionary<string, AssemblyImage> _pending;
-    private readonly Dictionary<string, Assembly> _loaded = new(StringComparer.OrdinalIgnoreCase);
     private readonly IReadOnlyDictionary<string, string> _nativeLibraries;
     private readonly Lock _gate = new();
 
@@ -41,7 +40,7 @@ internal sealed class FunctionLoadContext : AssemblyLoadContext
     {
         lock (_gate)
         {
-            if (_loaded.TryGetValue(image.SimpleName, out var loaded))
+            if (Loaded(image.SimpleName) is { } loaded)
             {
                 return loaded;
             }
@@ -49,7 +48,6 @@ internal sealed class FunctionLoadContext : AssemblyLoadContext
             using var assembly = AssemblyImage.AsStream(image.Image);
             using var symbols = image.Symbols.IsEmpty ? null : AssemblyImage.AsStream(image.Symbols);
             loaded = LoadFromStream(assembly, symbols);
-            _loaded[image.SimpleName] = loaded;
 
             // The runtime keeps its own copy of the image: ours is no longer needed.
             _pending.Remove(image.SimpleName);
@@ -74,13 +72,24 @@ internal sealed class FunctionLoadContext : AssemblyLoadContext
 
         lock (_gate)
         {
-            if (_loaded.TryGetValue(name, out var loaded))
-            {
-                return loaded;
-            }
-
-            return _pending.TryGetValue(name, out var image) ? LoadImage(image) : null;
+            return Loaded(name) ?? (_pending.TryGetValue(name, out var image) ? LoadImage(image) : null);
         }
+    }
+
+    /// <summary>The assembly of that name this context has loaded, from the runtime's own list.</summary>
+    /// <remarks>Never kept in a field: while a collectible context unloads, the runtime holds it strongly until its
+    /// assemblies are unreachable, so a field of the context referencing one of them would keep both alive for good.</remarks>
+    private Assembly? Loaded(string name)
+    {
+        foreach (var assembly in Assemblies)
+        {
+            if (string.Equals(assembly.GetName().Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return assembly;
+            }
+        }
+
+        return null;
     }
 
     protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
