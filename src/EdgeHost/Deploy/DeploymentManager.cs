@@ -447,6 +447,12 @@ internal sealed partial class DeploymentManager(
     }
 
     /// <summary>Drains and stops <paramref name="activation"/> in the background (tracked, awaited at shutdown).</summary>
+    /// <remarks>
+    /// The background work holds no reference to the instance or its handler (only its activity counter, its names and
+    /// the activator's retire step, which drops the handler itself), and starts once the operation that retired it has
+    /// released the function's lock: then nothing of ours still references the version's code when its load context is
+    /// unloaded and checked.
+    /// </remarks>
     private void Retire(Activation activation, bool drain = true)
     {
         if (activation.Instance is not { } instance)
@@ -454,36 +460,45 @@ internal sealed partial class DeploymentManager(
             return;
         }
 
+        instance.Activity.Retire();
+        var activity = instance.Activity;
+        var name = instance.Name;
+        var version = instance.Version ?? "-";
+        var unscheduled = scheduler.RemoveAsync(instance, CancellationToken.None);
+        var retire = activation.Retire;
+        var gate = _locks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
         var task = Task.Run(async () =>
         {
             try
             {
-                instance.Activity.Retire();
-                await scheduler.RemoveAsync(instance, CancellationToken.None);
+                // The operation that retired it (and its references to the old version) ends first.
+                await gate.WaitAsync();
+                gate.Release();
+                await unscheduled;
                 if (drain)
                 {
                     using var timeout = new CancellationTokenSource(options.DrainTimeout, time);
                     using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
                     try
                     {
-                        await instance.Activity.WhenIdleAsync(linked.Token);
+                        await activity.WhenIdleAsync(linked.Token);
                     }
                     catch (OperationCanceledException)
                     {
-                        LogDrainCut(logger, instance.Name, instance.Version ?? "-", instance.Activity.InFlight);
+                        LogDrainCut(logger, name, version, activity.InFlight);
                     }
                 }
 
-                if (activation.Retire is { } retire)
+                if (retire is not null)
                 {
                     await retire(CancellationToken.None);
                 }
 
-                LogRetired(logger, instance.Name, instance.Version ?? "-");
+                LogRetired(logger, name, version);
             }
             catch (Exception ex)
             {
-                LogRetireFailed(logger, instance.Name, instance.Version ?? "-", ex);
+                LogRetireFailed(logger, name, version, ex);
             }
         });
         _retiring.TryAdd(task, 0);

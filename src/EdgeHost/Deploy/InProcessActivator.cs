@@ -113,11 +113,13 @@ internal sealed partial class InProcessActivator(
         if (schedules.Count > 0 && handler is not IScheduledHandler)
         {
             await RetireAsync(handler, function, version, CancellationToken.None);
+            await function.UnloadAsync();
             return Activation.Failed($"The manifest has schedules, but {function.HandlerType} does not implement IScheduledHandler.");
         }
 
         var instance = new FunctionInstance(version.Function, handler, env, version.Manifest.Timeout) { Version = version.Id, Schedules = schedules };
-        return new Activation(instance, ct => RetireAsync(handler, function, version, ct), []);
+        var holder = new LoadedHandler(handler, function);
+        return new Activation(instance, ct => RetireAsync(holder, version, ct), []);
     }
 
     /// <summary>The main assembly of a bundle: the one its <c>NAME.deps.json</c> names.</summary>
@@ -141,6 +143,21 @@ internal sealed partial class InProcessActivator(
         return main;
     }
 
+    private async Task RetireAsync(LoadedHandler loaded, Versions.FunctionVersion version, CancellationToken cancellationToken)
+    {
+        // Take the handler out of the holder the retire delegate captures, and drop our own reference before the unload
+        // is checked (an async method keeps its locals alive in its state machine until they are overwritten).
+        var (handler, function) = loaded.Take();
+        if (handler is null || function is null)
+        {
+            return;
+        }
+
+        await RetireAsync(handler, function, version, cancellationToken);
+        handler = null;
+        await function.UnloadAsync();
+    }
+
     private async Task RetireAsync(IFetchHandler handler, LoadedFunctionVersion function, Versions.FunctionVersion version, CancellationToken cancellationToken)
     {
         if (handler is IFunctionLifecycle lifecycle)
@@ -156,7 +173,6 @@ internal sealed partial class InProcessActivator(
         }
 
         await DisposeAsync(handler, version);
-        await function.UnloadAsync();
     }
 
     private async Task DisposeAsync(IFetchHandler handler, Versions.FunctionVersion version)
@@ -183,4 +199,19 @@ internal sealed partial class InProcessActivator(
 
     [LoggerMessage(EventId = 78, Level = LogLevel.Error, Message = "Function {Function} {Version}: its stop hook or dispose failed")]
     private static partial void LogStopFailed(ILogger logger, string function, string version, Exception exception);
+
+    /// <summary>A running version's handler and load context, handed over once to its retirement.</summary>
+    private sealed class LoadedHandler(IFetchHandler handler, LoadedFunctionVersion function)
+    {
+        private IFetchHandler? _handler = handler;
+        private LoadedFunctionVersion? _function = function;
+
+        public (IFetchHandler? Handler, LoadedFunctionVersion? Function) Take()
+        {
+            var taken = (_handler, _function);
+            _handler = null;
+            _function = null;
+            return taken;
+        }
+    }
 }
