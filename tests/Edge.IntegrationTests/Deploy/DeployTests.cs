@@ -76,6 +76,10 @@ public sealed class DeployTests : IAsyncLifetime, IDisposable
         // The deployment survives a restart and serves as soon as the host is up.
         await _host.StopAsync();
         await _host.StartAsync();
+
+        // Every retired version left memory (the host awaits retirements before it stops).
+        Assert.Contains("Function hello version v1 unloaded after", _host.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("did not unload", _host.Output, StringComparison.Ordinal);
         Assert.Equal("v2 says hi to hello.example.com (secret: 12 chars)", await GetAsync("hello.example.com"));
         var list = await _cli.RunAsync("list");
         Assert.Matches(@"hello\s+deployed\s+running\s+v3", list.StandardOutput);
@@ -96,12 +100,18 @@ public sealed class DeployTests : IAsyncLifetime, IDisposable
     {
         var file = WriteFunction("calc", Handler("v1"), "calc.example.com");
         Assert.True((await _cli.RunAsync("deploy", file, "--isolation", "in-process")).Succeeded);
-        await File.WriteAllTextAsync(file, "public sealed class Broken : IFetchHandler\n{\n    int x = y;\n}\n");
+        await File.WriteAllTextAsync(file, """
+            public sealed class Broken : IFetchHandler
+            {
+                public ValueTask<IResult> FetchAsync(HttpRequest request, IEdgeEnv env, IFetchContext ctx) =>
+                    ValueTask.FromResult(Results.Text(y));
+            }
+            """);
 
         var broken = await _cli.RunAsync("deploy", file, "--isolation", "in-process");
 
         Assert.Equal(1, broken.ExitCode);
-        Assert.Contains("calc.cs(3,13): error CS0103: The name 'y' does not exist in the current context", broken.StandardError, StringComparison.Ordinal);
+        Assert.Contains("calc.cs(4,43): error CS0103: The name 'y' does not exist in the current context", broken.StandardError, StringComparison.Ordinal);
         Assert.Equal("v1 says hi to calc.example.com", await GetAsync("calc.example.com"));
         var versions = await _cli.RunAsync("versions", "calc", "--json");
         Assert.DoesNotContain("\"v2\"", versions.StandardOutput, StringComparison.Ordinal);
