@@ -269,9 +269,9 @@ internal sealed partial class FunctionAdminApi(
         await JsonSerializer.SerializeAsync(context.Response.Body, document, type, context.RequestAborted);
     }
 
-    [LoggerMessage(EventId = 80, Level = LogLevel.Warning, Message = "Deploy API request {Method} {Path} refused: {Reason}")]
+    [LoggerMessage(EventId = 95, Level = LogLevel.Warning, Message = "Deploy API request {Method} {Path} refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, string method, string path, string reason);
 
-    [LoggerMessage(EventId = 81, Level = LogLevel.Information, Message = "Deploy API {Method} {Path}: {Outcome} {Version}")]
+    [LoggerMessage(EventId = 96, Level = LogLevel.Information, Message = "Deploy API {Method} {Path}: {Outcome} {Version}")]
     private static partial void LogOperation(ILogger logger, string method, string path, string outcome, string version);
 }

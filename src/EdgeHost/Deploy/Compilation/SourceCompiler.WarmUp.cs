@@ -37,7 +37,7 @@ internal sealed partial class SourceCompiler
     /// <summary>
     /// Compiles a small function once, in the background, so the first real deploy does not pay for the compiler's JIT
     /// and for reading the reference assemblies (seconds: see the class remarks). Never throws: a failure is logged
-    /// (event 83, or 84 when the compiler refuses its own function) and the first deploy then pays the cost, or reports
+    /// (event 133, or 134 when the compiler refuses its own function) and the first deploy then pays the cost, or reports
     /// the same problem itself.
     /// </summary>
     /// <remarks>
