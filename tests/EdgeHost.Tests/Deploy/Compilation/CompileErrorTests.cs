@@ -40,7 +40,7 @@ public sealed class CompileErrorTests(CompilerFixture fixture)
 
         Assert.Equal(SourceCompileError.CompilationFailed, result.Error);
         Assert.Equal(["hello.cs(4,43): error CS0103: The name 'x' does not exist in the current context"], result.Lines);
-        Assert.Contains(fixture.Log.Entries, e => e.EventId == 81 && e.Message.Contains("first: hello.cs(4,43): error CS0103", StringComparison.Ordinal));
+        Assert.Contains(fixture.Log.Entries, e => e.EventId == 131 && e.Message.Contains("first: hello.cs(4,43): error CS0103", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class SourceCompilerTests(CompilerFixture fixture)
         Assert.Equal(200, status);
         Assert.Equal("text/plain; charset=utf-8", contentType);
         Assert.Equal("Hello from hello at /greet, hello.test", body);
-        Assert.Contains(fixture.Log.Entries, e => e.EventId == 80 && e.Message.Contains("Compiled hello.cs into Edge.Function.hello.", StringComparison.Ordinal));
+        Assert.Contains(fixture.Log.Entries, e => e.EventId == 130 && e.Message.Contains("Compiled hello.cs into Edge.Function.hello.", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -178,7 +178,7 @@ public sealed class SourceCompilerTests(CompilerFixture fixture)
         var elapsed = await fixture.Compiler.WarmUpAsync(CancellationToken.None);
 
         Assert.NotNull(elapsed);
-        Assert.Contains(fixture.Log.Entries, e => e.EventId == 82 && e.Message.StartsWith("Function compiler warmed up in ", StringComparison.Ordinal));
-        Assert.DoesNotContain(fixture.Log.Entries, e => e.EventId is 83 or 84);
+        Assert.Contains(fixture.Log.Entries, e => e.EventId == 132 && e.Message.StartsWith("Function compiler warmed up in ", StringComparison.Ordinal));
+        Assert.DoesNotContain(fixture.Log.Entries, e => e.EventId is 133 or 134);
     }
 }

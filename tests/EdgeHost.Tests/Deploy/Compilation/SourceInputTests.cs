@@ -51,7 +51,7 @@ public sealed class SourceInputTests(CompilerFixture fixture)
 
         Assert.StartsWith($"The function compiler's reference folder {empty.Path} lacks System.Runtime.dll,", thrown.Message, StringComparison.Ordinal);
         Assert.Null(warmUp);
-        Assert.Contains(log.Entries, e => e.EventId == 83);
+        Assert.Contains(log.Entries, e => e.EventId == 133);
     }
 
     [Fact]
