@@ -80,6 +80,10 @@ public sealed class DeployTests : IAsyncLifetime, IDisposable
         // Every retired version left memory (the host awaits retirements before it stops).
         Assert.Contains("Function hello version v1 unloaded after", _host.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("did not unload", _host.Output, StringComparison.Ordinal);
+
+        // The route table printed at start shows the deployed function beside the configured ones.
+        Assert.Contains("Route hello.example.com -> hello", _host.Output, StringComparison.Ordinal);
+        Assert.Contains("Route * -> registry", _host.Output, StringComparison.Ordinal);
         Assert.Equal("v2 says hi to hello.example.com (secret: 12 chars)", await GetAsync("hello.example.com"));
         var list = await _cli.RunAsync("list");
         Assert.Matches(@"hello\s+deployed\s+running\s+v3", list.StandardOutput);
